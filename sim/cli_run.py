@@ -1,0 +1,114 @@
+"""``startup-sim run`` and ``startup-sim params``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+from sim.errors import UsageError
+from sim.outputs import write_run
+from sim.parameters import parameter_table
+from sim.scenario_files import load_scenario
+from sim.simulate import SimulationResult, simulate
+
+
+def positive_float(text: str) -> float:
+    """Argparse type: a number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+    return value
+
+
+def seed_int(text: str) -> int:
+    """Argparse type: a non-negative integer seed."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seed must be a non-negative integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"seed must be a non-negative integer, got {text!r}")
+    return value
+
+
+def format_summary(result: SimulationResult) -> str:
+    """A readable summary of one run: headline metrics and targets."""
+    m = result.metrics
+    lines = [
+        f"scenario  {result.scenario.name}  ({result.scenario.district}, "
+        f"{result.scenario.period.start} to {result.scenario.period.end}, seed {result.seed}, "
+        f"scale {result.scale:g})",
+        f"  {result.scenario.description}",
+        "",
+        "headline metrics",
+        f"  firms started              {m['firms_started']:>14,.0f}",
+        f"  founders helped            {m['founders_helped']:>14,.0f}",
+        f"    of whom young graduates  {m['youth_founders_helped']:>14,.0f}",
+        f"  survival after 1 year      {m['survival_1y']:>14.1%}",
+        f"  survival after 3 years     {m['survival_3y']:>14.1%}",
+        f"  jobs in surviving firms    {m['jobs_created']:>14,.0f}",
+        f"  incubation bases           {m['incubation_bases']:>14,.0f}",
+        f"  fiscal cost (yuan)         {m['fiscal_cost_yuan']:>14,.0f}",
+        f"  cost per job (yuan)        {m['cost_per_job_yuan']:>14,.0f}",
+        f"  loan default rate          {m['loan_default_rate']:>14.1%}",
+    ]
+    if len(result.targets):
+        lines += ["", "targets"]
+        for row in result.targets.itertuples():
+            verdict = "MET   " if row.met else "MISSED"
+            lines.append(
+                f"  {verdict} {row.label}: simulated {row.simulated:,.1f} vs target {row.op} {row.target:,.1f}"
+            )
+    return "\n".join(lines)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run one replication, print the summary and write the outputs."""
+    scenario = load_scenario(args.scenario)
+    out = Path(args.out) if args.out else Path("results") / scenario.name
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out}: --out: exists and is not a directory")
+    result = simulate(scenario, seed=args.seed, scale=args.scale)
+    write_run(result, out, source_file=str(args.scenario))
+    print(format_summary(result))
+    print(f"\nwrote {out}/ (monthly.parquet, firms.parquet, metrics.csv, targets.csv, manifest.json)")
+    return 0
+
+
+def cmd_params(args: argparse.Namespace) -> int:
+    """Print the parameter table of a scenario."""
+    scenario = load_scenario(args.scenario)
+    table = parameter_table(scenario)
+    if args.csv:
+        print(table.to_csv(index=False), end="")
+        return 0
+    table = table.assign(
+        range=[
+            f"[{lo:g}, {hi:g}]" if pd.notna(lo) else ""
+            for lo, hi in zip(table["low"], table["high"], strict=False)
+        ]
+    )[["name", "value", "unit", "range", "source"]]
+    with pd.option_context("display.max_rows", None, "display.max_colwidth", 90, "display.width", 250):
+        print(table.to_string(index=False))
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``run`` and ``params``."""
+    run = sub.add_parser("run", help="run one replication of a scenario")
+    run.add_argument("scenario", help="scenario TOML file")
+    run.add_argument("--seed", type=seed_int, default=0, help="root seed (default 0)")
+    run.add_argument("--scale", type=positive_float, default=1.0,
+                     help="population/capacity/budget multiplier (16 ~ whole city)")
+    run.add_argument("--out", help="output directory (default results/<scenario>)")
+    run.set_defaults(handler=cmd_run)
+
+    params = sub.add_parser("params", help="print a scenario's parameters with units, ranges and sources")
+    params.add_argument("scenario", help="scenario TOML file")
+    params.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    params.set_defaults(handler=cmd_params)
