@@ -32,6 +32,7 @@ from sim.scenario import Scenario
 from sim.shocks import demand_index, relief_months
 
 EXIT_CASH_OUT, EXIT_VOLUNTARY = 0, 1
+NUMERICAL_MAX_STAFF = 1e6  # guard against overflow for extreme parameter draws, not a behavioural cap
 
 
 @dataclass
@@ -273,24 +274,35 @@ class StartupEcosystem(mesa.Model):
         return cash_out | voluntary
 
     def _hire_and_shed(self, idx: np.ndarray, hire_u: np.ndarray, per_person_support: np.ndarray) -> None:
-        """Add a person where it pays and cash allows; let one go where the last one loses money."""
+        """Move staff part of the way towards the profitable size, as far as cash allows.
+
+        The profitable size ``E*`` equates the marginal revenue of a person,
+        ``returns_to_scale x revenue / E``, with their cost net of public support; a firm closes
+        ``hiring_adjustment_share`` of a shortfall (``shedding_adjustment_share`` of an excess)
+        each month, rounding at random, and hires only while its cash covers
+        ``hiring_cash_buffer_months`` of the enlarged costs.
+        """
         pop = self.population
         b = self.scenario.behaviour
+        beta = b.returns_to_scale
         employees = pop.employees[idx].astype(np.float64)
         gross_cost = pop.cost_per_person_yuan()
-        net_cost = gross_cost - per_person_support
-        current = self._expected_revenue(idx, employees)
-        gain_up = self._expected_revenue(idx, employees + 1) - current
-        gain_last = current - self._expected_revenue(idx, employees - 1)
+        net_cost = np.maximum(gross_cost - per_person_support, 1.0)
+        revenue = self._expected_revenue(idx, employees)
+        productivity = revenue / np.power(employees, beta)
+        with np.errstate(over="ignore"):
+            target = np.power(beta * productivity / net_cost, 1.0 / (1.0 - beta))
+        gap = np.minimum(target, NUMERICAL_MAX_STAFF) - employees
         u = hire_u[idx]
-        hire = (
-            (gain_up > net_cost)
-            & (pop.cash[idx] >= b.hiring_cash_buffer_months * pop.monthly_cost_yuan(employees + 1))
-            & (u < b.hire_probability_month)
-        )
-        shed = ~hire & (employees > 1) & (gain_last < net_cost) & (u < b.shed_probability_month)
-        pop.employees[idx[hire]] += 1
-        pop.employees[idx[shed]] -= 1
+        hires = np.floor(b.hiring_adjustment_share * np.maximum(gap, 0.0) + u)
+        affordable = np.floor(
+            (pop.cash[idx] / max(b.hiring_cash_buffer_months, 1e-9) - b.fixed_cost_yuan_month) / gross_cost
+        ) - employees
+        hires = np.clip(np.minimum(hires, affordable), 0.0, None)
+        sheds = np.floor(b.shedding_adjustment_share * np.maximum(-gap, 0.0) + u)
+        sheds = np.minimum(sheds, employees - 1.0)
+        change = np.where(hires > 0, hires, -np.maximum(sheds, 0.0)).astype(np.int32)
+        pop.employees[idx] += change
         pop.peak_employees[idx] = np.maximum(pop.peak_employees[idx], pop.employees[idx])
 
     def _mark_high_tech(self, idx: np.ndarray) -> None:

@@ -151,19 +151,19 @@ class Behaviour(Section):
         description="office rent per workstation outside incubators",
     )
     fixed_cost_yuan_month: float = param(
-        2_500.0, unit="yuan/month", source=CALIBRATED, low=1_500.0, high=8_000.0, ge=0,
+        6_400.0, unit="yuan/month", source=CALIBRATED, low=3_000.0, high=9_000.0, ge=0,
         description="fixed monthly costs of running a firm (services, equipment, fees)",
     )
     revenue_cost_ratio: float = param(
-        1.38, unit="ratio", source=CALIBRATED, low=1.2, high=1.6, gt=0,
+        1.30, unit="ratio", source=CALIBRATED, low=1.15, high=1.5, gt=0,
         description="revenue / cost (staff and fixed) of the median firm at the initial size, fully ramped",
     )
     quality_log_sd: float = param(
-        0.11, unit="log productivity", source=CALIBRATED, low=0.08, high=0.2, ge=0, le=3,
+        0.115, unit="log productivity", source=CALIBRATED, low=0.08, high=0.2, ge=0, le=3,
         description="dispersion of founders' business quality at entry",
     )
     productivity_walk_sd: float = param(
-        0.068, unit="log productivity/month", source=CALIBRATED, low=0.04, high=0.08, ge=0, le=1,
+        0.064, unit="log productivity/month", source=CALIBRATED, low=0.03, high=0.08, ge=0, le=1,
         description="monthly random-walk shocks to a firm's productivity",
     )
     revenue_noise_sd: float = param(
@@ -171,31 +171,31 @@ class Behaviour(Section):
         description="transitory month-to-month revenue noise",
     )
     returns_to_scale: float = param(
-        0.89, unit="elasticity", source=CALIBRATED, low=0.85, high=0.95, gt=0, le=1,
+        0.72, unit="elasticity", source=CALIBRATED, low=0.6, high=0.8, gt=0, le=1,
         description="elasticity of revenue with respect to staff; sets each firm's profitable size",
     )
     ramp_up_months: float = param(
-        10.0, unit="months", source=CALIBRATED, low=3.0, high=18.0, gt=0,
+        6.5, unit="months", source=CALIBRATED, low=3.0, high=15.0, gt=0,
         description="time constant of a new firm's revenue ramp-up",
     )
     ramp_start_share: float = param(
-        0.81, unit="share", source=CALIBRATED, low=0.6, high=0.95, ge=0, le=1,
+        0.87, unit="share", source=CALIBRATED, low=0.6, high=0.95, ge=0, le=1,
         description="revenue at registration as a share of fully ramped revenue",
     )
-    hire_probability_month: float = param(
-        0.33, unit="probability/month", source=CALIBRATED, low=0.15, high=0.45, ge=0, le=1,
-        description="chance a firm that can profitably add staff hires one person this month",
+    hiring_adjustment_share: float = param(
+        0.18, unit="share of gap/month", source=CALIBRATED, low=0.05, high=0.3, ge=0, le=1,
+        description="share of the gap to its profitable size that a firm hires each month",
     )
-    shed_probability_month: float = param(
-        0.25, unit="probability/month", source=A, low=0.1, high=0.5, ge=0, le=1,
-        description="chance a firm whose marginal employee loses money lets one go this month",
+    shedding_adjustment_share: float = param(
+        0.25, unit="share of gap/month", source=A, low=0.1, high=0.5, ge=0, le=1,
+        description="share of its excess staff that a firm lets go each month",
     )
     hiring_cash_buffer_months: float = param(
         2.0, unit="months of costs", source=A, low=0.5, high=6.0, ge=0,
         description="cash a firm wants in hand, in months of its enlarged cost, before hiring",
     )
     voluntary_exit_loss_months: int = param(
-        15, unit="months", source=CALIBRATED, low=9, high=24, ge=1, le=600,
+        12, unit="months", source=CALIBRATED, low=9, high=18, ge=1, le=600,
         description="consecutive loss-making months after which a founder closes the firm",
     )
     registration_base_logit: float = param(
