@@ -275,8 +275,8 @@ def _describe(error: dict[str, Any]) -> tuple[tuple[Any, ...], str]:
     if kind in {"model_type", "dict_type"}:
         table = ".".join(str(p) for p in loc)
         return loc, f"must be a table ([{table}] or {{ key = value }}) (got {type(given).__name__} {given!r:.40})"
-    if not isinstance(given, (dict, list)):
-        text = repr(given)
+    text = repr(given)
+    if not isinstance(given, (dict, list)) and text not in message:
         message += f" (got {text[:60] + '...' if len(text) > 60 else text})"
     return loc, message
 
