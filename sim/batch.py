@@ -30,7 +30,7 @@ import re
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -372,6 +372,7 @@ def _iter_local(jobs: Sequence[RunJob], workers: int) -> Iterator[tuple[RunJob, 
     pending = list(reversed(jobs))
     window = 2 * workers
     pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    finished = False
     try:
         in_flight: dict[cf.Future, RunJob] = {}
         while pending or in_flight:
@@ -402,8 +403,10 @@ def _iter_local(jobs: Sequence[RunJob], workers: int) -> Iterator[tuple[RunJob, 
                     yield job, _failed_outcome(job, "worker process died (process pool broken)")
                 pool.shutdown(wait=False, cancel_futures=True)
                 pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        finished = True
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        # interrupted (Ctrl-C, an error while storing): do not wait for runs still going
+        pool.shutdown(wait=finished, cancel_futures=True)
 
 
 def _dask_client(scheduler: str | None, workers: int):
@@ -424,52 +427,48 @@ def _dask_client(scheduler: str | None, workers: int):
     return Client(cluster), cluster
 
 
-def _iter_dask(
-    jobs: Sequence[RunJob], workers: int, scheduler: str | None
-) -> Iterator[tuple[RunJob, RunOutcome]]:
+def _iter_dask(jobs: Sequence[RunJob], client: Any, workers: int) -> Iterator[tuple[RunJob, RunOutcome]]:
     """Run jobs on a Dask cluster, at most twice its thread count in flight."""
     from dask.distributed import as_completed
 
-    client, cluster = _dask_client(scheduler, workers)
-    try:
-        threads = sum(client.nthreads().values()) or workers
-        window = 2 * max(threads, 1)
-        pending = list(reversed(jobs))
-        by_key: dict[str, RunJob] = {}
-        futures = as_completed()
-        while pending and len(by_key) < window:
-            job = pending.pop()
-            future = client.submit(execute_job, job, pure=False)
-            by_key[future.key] = job
-            futures.add(future)
-        for future in futures:
-            job = by_key.pop(future.key)
-            try:
-                outcome = future.result()
-            except Exception as exc:  # KilledWorker, unpicklable job ...
-                outcome = _failed_outcome(job, one_line(exc))
-            future.release()
-            yield job, outcome
-            if pending:
-                nxt = pending.pop()
-                new = client.submit(execute_job, nxt, pure=False)
-                by_key[new.key] = nxt
-                futures.add(new)
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+    threads = sum(client.nthreads().values()) or workers
+    window = 2 * max(threads, 1)
+    pending = list(reversed(jobs))
+    by_key: dict[str, RunJob] = {}
+    futures = as_completed()
+
+    def submit() -> None:
+        job = pending.pop()
+        future = client.submit(execute_job, job, pure=False)
+        by_key[future.key] = job
+        futures.add(future)
+
+    while pending and len(by_key) < window:
+        submit()
+    for future in futures:
+        job = by_key.pop(future.key)
+        try:
+            outcome = future.result()
+        except Exception as exc:  # KilledWorker, unpicklable job ...
+            outcome = _failed_outcome(job, one_line(exc))
+        future.release()
+        yield job, outcome
+        if pending:
+            submit()
+
+
+def _check_executor(executor: str, scheduler: str | None) -> None:
+    if executor not in ("local", "dask"):
+        raise UsageError(f"--executor: must be 'local' or 'dask', got {executor!r}")
+    if scheduler and executor != "dask":
+        raise UsageError("--scheduler: only with --executor dask")
 
 
 def _outcomes(
-    jobs: Sequence[RunJob], workers: int, executor: str, scheduler: str | None
-) -> Iterator[tuple[RunJob, RunOutcome]]:
+    jobs: Sequence[RunJob], workers: int, executor: str, client: Any
+) -> Generator[tuple[RunJob, RunOutcome], None, None]:
     if executor == "dask":
-        return _iter_dask(jobs, workers, scheduler)
-    if executor != "local":
-        raise UsageError(f"--executor: must be 'local' or 'dask', got {executor!r}")
-    if scheduler:
-        raise UsageError("--scheduler: only with --executor dask")
+        return _iter_dask(jobs, client, workers)
     if workers == 1 or len(jobs) <= 1:
         return _iter_serial(jobs)
     return _iter_local(jobs, min(workers, len(jobs)))
@@ -522,6 +521,7 @@ def run_jobs(
     if not jobs:
         raise UsageError("nothing to run: no jobs")
     _check_jobs(jobs)
+    _check_executor(executor, scheduler)
     if workers is None:
         workers = default_workers()
     if workers < 1:
@@ -548,10 +548,6 @@ def run_jobs(
                 f"(git {old.get('git_commit')} -> {manifest['git_commit']})",
                 file=sys.stderr,
             )
-    out.mkdir(parents=True, exist_ok=True)
-    store.clean_temporary()
-    store.write_manifest(manifest)
-
     identities = {job.key: _job_identity(job, shas[job.scenario_name]) for job in jobs}
     rows: dict[tuple[str, int], dict[str, Any]] = {}
     todo: list[RunJob] = []
@@ -561,6 +557,35 @@ def run_jobs(
         else:
             todo.append(job)
 
+    # connect to (or start) the cluster before writing anything, so a bad address leaves no trace
+    client = cluster = None
+    if executor == "dask" and todo:
+        client, cluster = _dask_client(scheduler, workers)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        store.clean_temporary()
+        store.write_manifest(manifest)
+        return _run_todo(store, jobs, todo, rows, identities, workers, executor, client, progress, on_outcome)
+    finally:
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _run_todo(
+    store: BatchStore,
+    jobs: list[RunJob],
+    todo: list[RunJob],
+    rows: dict[tuple[str, int], dict[str, Any]],
+    identities: dict[tuple[str, int], dict[str, Any]],
+    workers: int,
+    executor: str,
+    client: Any,
+    progress: bool,
+    on_outcome: Callable[[RunJob, RunOutcome], None] | None,
+) -> pd.DataFrame:
+    """Run the jobs not yet done, storing each as it finishes; return the summary from the store."""
     ordered = summary_order(jobs)
 
     def current_summary() -> pd.DataFrame:
@@ -577,8 +602,9 @@ def run_jobs(
         bar.set_postfix(failed=0)
     failures = 0
     last_write = time.monotonic()
+    outcomes = _outcomes(todo, workers, executor, client)
     try:
-        for job, outcome in _outcomes(todo, workers, executor, scheduler):
+        for job, outcome in outcomes:
             if outcome.status == "ok" and outcome.files is not None:
                 store.write_encoded(job.scenario_name, job.replication, outcome.files, identities[job.key])
                 rows[job.key] = _ok_row(job.scenario_name, job.replication, job.seed, outcome.metrics)
@@ -596,6 +622,7 @@ def run_jobs(
                 write_summary(store, current_summary())
                 last_write = time.monotonic()
     finally:
+        outcomes.close()
         if bar is not None:
             bar.close()
         # whatever happened, the summary on disk matches the runs on disk

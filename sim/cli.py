@@ -17,6 +17,7 @@ from sim.errors import ScenarioError, UsageError
 COMMAND_MODULES = (
     "sim.cli_run",
     "sim.cli_scenarios",
+    "sim.cli_batch",
 )
 
 
