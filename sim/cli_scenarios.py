@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -39,7 +40,10 @@ def scenario_files(paths: list[str]) -> list[Path]:
             files.extend(found)
         else:
             files.append(path)  # a missing file is reported as that file's error
-    return files
+    unique: dict[Path, Path] = {}
+    for path in files:  # the same file named twice (e.g. by a glob and a directory) counts once
+        unique.setdefault(path.resolve(), Path(os.path.normpath(path)))
+    return list(unique.values())
 
 
 def check_files(files: list[Path]) -> tuple[dict[Path, Scenario], list[ScenarioError]]:
@@ -86,7 +90,8 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     """List the scenarios in a directory with their descriptions."""
     root = Path(args.dir)
     if not root.is_dir():
-        raise UsageError(f"{root}: -: scenario directory not found")
+        hint = " (run from the project root, or name the directory)" if args.dir == DEFAULT_DIR else ""
+        raise UsageError(f"{root}: -: scenario directory not found{hint}")
     files = scenario_files([str(root)])
     good, errors = check_files(files)
     rows = [(str(path.relative_to(root)), good[path].name, good[path].description) for path in files if path in good]

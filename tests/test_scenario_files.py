@@ -443,3 +443,10 @@ def test_show_of_a_bad_file_is_one_line(capsys: pytest.CaptureFixture[str]) -> N
     code, out, err = cli(["show", str(BAD / "unknown_nested_key.toml")], capsys)
     assert code == 2 and out == ""
     check_message(err, "unknown_nested_key.toml")
+
+
+def test_the_same_file_twice_counts_once(capsys: pytest.CaptureFixture[str]) -> None:
+    base = LIBRARY / "putuo" / "baseline.toml"
+    code, out, err = cli(["validate", str(base), str(base.parent / ".." / "putuo" / "baseline.toml")], capsys)
+    assert code == 0 and err == ""
+    assert out.count("OK ") == 1
