@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.population import NOT_SET
 from sim.programmes.base import Programme
 
 if TYPE_CHECKING:
@@ -173,6 +172,7 @@ class IncubationProgramme(Programme):
         return discount * ratio
 
     def expected_first_year_support_yuan(self, idx: np.ndarray) -> np.ndarray:
+        """Expected first-year rent discount: chance of applying x discount x rent."""
         if not self.enabled:
             return np.zeros(idx.size)
         s = self.settings
@@ -180,10 +180,10 @@ class IncubationProgramme(Programme):
         rent = pop.scenario.behaviour.rent_yuan_per_workstation_month * pop.initial_employees[idx]
         return s.application_share * s.place_rent_discount * rent * 12.0
 
-    def tenants_count(self) -> int:  # noqa: D102
+    def tenants_count(self) -> int:
         """Firms incubated now."""
         pop = self.model.population
         return int(pop.incubated[: pop.n].sum())
 
 
-__all__ = ["IncubationBase", "IncubationProgramme", "NOT_SET"]
+__all__ = ["IncubationBase", "IncubationProgramme"]

@@ -43,6 +43,7 @@ class RentReliefProgramme(Programme):
         return self._subsidy_share(idx) * rent_due_per_person
 
     def expected_first_year_support_yuan(self, idx: np.ndarray) -> np.ndarray:
+        """Expected first-year rent subsidy (only via incubation when limited to incubated firms)."""
         if not self.enabled:
             return np.zeros(idx.size)
         s = self.settings

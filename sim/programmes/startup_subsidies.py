@@ -37,6 +37,7 @@ class StartupSubsidyProgramme(Programme):
         )
 
     def expected_first_year_support_yuan(self, idx: np.ndarray) -> np.ndarray:
+        """Opening subsidy plus a first year of social-insurance subsidy at the initial size."""
         if not self.enabled:
             return np.zeros(idx.size)
         s = self.settings
@@ -60,5 +61,5 @@ class StartupSubsidyProgramme(Programme):
         )
 
     def pay_monthly(self, idx: np.ndarray, employees: np.ndarray) -> np.ndarray:
-        """This month's early-stage social-insurance subsidy (yuan per firm)."""
+        """Pay the month's early-stage social-insurance subsidy (yuan per firm)."""
         return self.pay_pro_rata(idx, self.per_person_support_yuan(idx) * employees)

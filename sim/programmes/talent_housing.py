@@ -40,6 +40,7 @@ class TalentHousingProgramme(Programme):
         )
 
     def expected_first_year_support_yuan(self, idx: np.ndarray) -> np.ndarray:
+        """First-year housing subsidy for founders whose initial team already qualifies."""
         if not self.enabled:
             return np.zeros(idx.size)
         s = self.settings
