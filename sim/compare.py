@@ -209,8 +209,9 @@ def _row(section: str, scenario: str, reference: str, metric: str, interval: Int
 
 
 def _paired(wide: dict[str, pd.DataFrame], a: str, b: str, metric: str) -> tuple[np.ndarray, np.ndarray]:
-    joined = wide[a][[metric]].join(wide[b][[metric]], how="inner", lsuffix="_a", rsuffix="_b")
-    return joined[f"{metric}_a"].to_numpy(float), joined[f"{metric}_b"].to_numpy(float)
+    left, right = wide[a][metric], wide[b][metric]
+    common = left.index.intersection(right.index).sort_values()
+    return left.loc[common].to_numpy(float), right.loc[common].to_numpy(float)
 
 
 def compare_batch(
