@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "sim.cli_run",
     "sim.cli_scenarios",
     "sim.cli_batch",
+    "sim.cli_analysis",
 )
 
 
