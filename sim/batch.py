@@ -60,6 +60,11 @@ SUMMARY_INTERVAL_S = 5.0
 """assumption: rewrite ``summary.csv`` at most every 5 s while running (range 1-60 s): cheap
 (a few ms for 1,000 rows) and a reader never sees it more than a few seconds stale."""
 _NAME_OK = re.compile(r"^[^/\\\x00]+$")
+IN_FLIGHT_PER_WORKER = 2
+"""assumption: two jobs queued per worker keep every worker busy while this process stores the
+previous result, without holding many results in memory (range 1-4)."""
+DASK_CONNECT_TIMEOUT = "15s"
+"""assumption: time to reach a running Dask scheduler before giving up (range 5-60 s)."""
 
 
 # ---------------------------------------------------------------------------------- jobs
@@ -370,7 +375,7 @@ def _iter_local(jobs: Sequence[RunJob], workers: int) -> Iterator[tuple[RunJob, 
     """
     context = multiprocessing.get_context("spawn")
     pending = list(reversed(jobs))
-    window = 2 * workers
+    window = IN_FLIGHT_PER_WORKER * workers
     pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context)
     finished = False
     try:
@@ -417,7 +422,7 @@ def _dask_client(scheduler: str | None, workers: int):
         raise UsageError(f"--executor dask: dask.distributed is not installed ({exc})") from None
     if scheduler:
         try:
-            return Client(scheduler, timeout="15s"), None
+            return Client(scheduler, timeout=DASK_CONNECT_TIMEOUT), None
         except (OSError, TimeoutError, ValueError) as exc:
             raise UsageError(f"--scheduler {scheduler}: cannot connect to a Dask scheduler ({one_line(exc)})") from None
     cluster = LocalCluster(
@@ -432,7 +437,7 @@ def _iter_dask(jobs: Sequence[RunJob], client: Any, workers: int) -> Iterator[tu
     from dask.distributed import as_completed
 
     threads = sum(client.nthreads().values()) or workers
-    window = 2 * max(threads, 1)
+    window = IN_FLIGHT_PER_WORKER * max(threads, 1)
     pending = list(reversed(jobs))
     by_key: dict[str, RunJob] = {}
     futures = as_completed()
