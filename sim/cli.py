@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "sim.cli_scenarios",
     "sim.cli_batch",
     "sim.cli_analysis",
+    "sim.cli_report",
 )
 
 

@@ -1,0 +1,295 @@
+"""Figures and the HTML report: matplotlib objects, report contents, CLI errors."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib.collections import PolyCollection
+from matplotlib.patches import Rectangle
+
+from sim.batch import run_batch
+from sim.cli import main
+from sim.compare import compare_batch
+from sim.errors import UsageError
+from sim.figures import (
+    FIGURES,
+    fig_active_firms_and_jobs,
+    fig_levers,
+    fig_loans,
+    fig_spend_by_programme,
+    fig_survival_by_group,
+    fig_survival_by_scenario,
+    fig_target_attainment,
+    load_batch,
+    plot_all,
+    scenario_colours,
+    wrap,
+)
+from sim.parameters import parameter_table
+from sim.report import write_report
+from sim.scenario_files import load_scenario
+from sim.store import BatchStore
+
+ROOT = Path(__file__).resolve().parents[1]
+SCALE = 0.1
+REPS = 3
+LONG_NAME = "putuo_loans_and_rent_relief_for_all_young_firms_variant"
+BROKEN = "putuo_broken_variant"
+
+
+@pytest.fixture(scope="module")
+def batch_dir(tmp_path_factory) -> Path:
+    """Putuo baseline, its no-policy counterfactual and a variant; 3 replications at scale 0.1.
+
+    Plus one failed replication of the variant and a scenario whose only run failed.
+    """
+    out = tmp_path_factory.mktemp("figures") / "batch"
+    base = load_scenario(ROOT / "scenarios/putuo/baseline.toml")
+    no_policy = load_scenario(ROOT / "scenarios/putuo/no_policy.toml")
+    variant = base.model_copy(deep=True)
+    variant.name = LONG_NAME
+    variant.description = "Baseline with rent relief for every young firm and a doubled loan budget."
+    variant.policy.rent_relief.incubated_only = False
+    variant.policy.loan_interest_subsidy.annual_budget_yuan *= 2
+    run_batch([base, no_policy, variant], REPS, out, workers=1, scale=SCALE, progress=False)
+    store = BatchStore(out)
+    store.write_failure(LONG_NAME, REPS, 99, "RuntimeError: worker ran out of memory")
+    store.write_failure(BROKEN, 0, 7, "ValueError: broken on purpose")
+    return out
+
+
+@pytest.fixture(scope="module")
+def batch(batch_dir):
+    return load_batch(batch_dir)
+
+
+def _bands(ax) -> list[PolyCollection]:
+    return [c for c in ax.collections if isinstance(c, PolyCollection)]
+
+
+def _shock_patches(ax) -> list:
+    return [p for p in ax.patches if isinstance(p, Rectangle) and p.get_alpha() == 0.25]
+
+
+# ------------------------------------------------------------------------- batch loading
+def test_load_batch_roles_order_and_colours(batch):
+    assert batch.scenarios == ["putuo_baseline", "putuo_no_policy", LONG_NAME]
+    assert batch.baseline == "putuo_baseline"
+    assert batch.counterfactual == "putuo_no_policy"
+    assert set(batch.resolved) == set(batch.scenarios)
+    assert BROKEN in batch.all_scenarios and BROKEN not in batch.scenarios
+    assert batch.colours == scenario_colours(batch.all_scenarios)
+    assert batch.period() == "2018-2022"
+    assert "0.1" in batch.scale_note()
+
+
+def test_colours_deterministic_and_distinct_for_12():
+    names = [f"scenario_{i}" for i in range(12)]
+    colours = scenario_colours(names)
+    assert colours == scenario_colours(names)
+    assert len(set(colours.values())) == 12
+
+
+def test_wrap_breaks_long_names_at_underscores():
+    wrapped = wrap(LONG_NAME, 28)
+    lines = wrapped.split("\n")
+    assert len(lines) > 1 and all(len(line) <= 28 for line in lines)
+    assert wrapped.replace("\n", "") == LONG_NAME
+    assert wrap("short_name") == "short_name"
+
+
+@pytest.mark.parametrize("make", ["missing", "empty", "no_runs", "file"])
+def test_unusable_out_is_a_usage_error(tmp_path, make, capsys):
+    out = tmp_path / "out"
+    if make == "empty":
+        out.mkdir()
+    elif make == "no_runs":
+        out.mkdir()
+        (out / "manifest.json").write_text("{}")
+        (out / "runs" / "a").mkdir(parents=True)
+    elif make == "file":
+        out.write_text("not a batch")
+    with pytest.raises(UsageError):
+        load_batch(out)
+    for command in (["plot", str(out)], ["report", str(out)]):
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and err.count("\n") == 1 and str(out) in err
+
+
+def test_unknown_baseline_is_a_usage_error(batch_dir, capsys):
+    assert main(["report", str(batch_dir), "--baseline", "nosuch", "--html", str(batch_dir / "x.html")]) == 2
+    assert "nosuch" in capsys.readouterr().err
+    assert not (batch_dir / "x.html").exists()
+
+
+# ------------------------------------------------------------------------- figures
+def test_survival_by_scenario(batch):
+    fig = fig_survival_by_scenario(batch)
+    (ax,) = fig.axes
+    assert len(ax.get_lines()) == 3 and len(_bands(ax)) == 3
+    assert "years" in ax.get_xlabel() and "%" in ax.get_ylabel()
+    assert "survive" in ax.get_title()
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert labels == [wrap(name) for name in batch.scenarios]
+    for line, name in zip(ax.get_lines(), batch.scenarios, strict=True):
+        y = line.get_ydata()
+        assert y[0] == 100 and np.all(np.diff(y) <= 1e-12) and y[-1] > 0  # survival falls from 100%
+        assert line.get_color() == batch.colours[name]
+    # the legend sits outside the plot
+    fig.draw_without_rendering()  # runs the constrained layout
+    legend_box = fig.legends[0].get_window_extent()
+    assert legend_box.x0 >= ax.get_window_extent().x1
+
+
+def test_survival_by_group(batch):
+    fig = fig_survival_by_group(batch)
+    axes = [ax for ax in fig.axes if ax.get_lines()]
+    assert len(axes) == 3
+    for ax in axes:
+        assert len(ax.get_lines()) == 2 and len(_bands(ax)) == 2
+        assert "years" in ax.get_xlabel()
+    legends = " ".join(t.get_text() for ax in axes for t in ax.get_legend().get_texts())
+    for word in ("incubated", "with a loan", "without a loan", "young graduates", "other founders"):
+        assert word in legends
+    assert "putuo_baseline" in fig.get_suptitle()
+
+
+def test_active_firms_and_jobs_with_shocks(batch):
+    fig = fig_active_firms_and_jobs(batch)
+    axes = fig.axes
+    assert len(axes) == 2
+    for ax in axes:
+        assert len(ax.get_lines()) == 3 and len(_bands(ax)) == 3
+        assert len(_shock_patches(ax)) == 2  # the 2020 outbreak and the 2022 lockdown
+    assert "(firms)" in axes[0].get_ylabel() and "(jobs)" in axes[1].get_ylabel()
+    assert axes[1].get_xlabel() == "Year"
+    texts = [t.get_text() for t in axes[0].texts]
+    assert "outbreak 2020" in texts and "lockdown 2022" in texts
+    # the median line of the baseline is the median over replications of active firms
+    monthly = batch.monthly()
+    expected = monthly[monthly["scenario"] == "putuo_baseline"].groupby("date")["active_firms"].median()
+    np.testing.assert_allclose(axes[0].get_lines()[0].get_ydata(), expected.to_numpy())
+
+
+def test_active_firms_without_resolved_scenarios_says_so(batch_dir, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(batch_dir, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest.pop("scenarios")
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    bare = load_batch(copy)
+    assert bare.resolved == {} and bare.shocks() is None
+    fig = fig_active_firms_and_jobs(bare)
+    assert all(len(_shock_patches(ax)) == 0 for ax in fig.axes)
+    assert any("not shaded" in t.get_text() for t in fig.axes[0].texts)
+
+
+def test_target_attainment(batch):
+    fig = fig_target_attainment(batch)
+    targets = batch.targets()
+    keys = targets[["metric", "op"]].drop_duplicates()
+    assert len(fig.axes) == len(keys) == 3
+    for ax, metric in zip(fig.axes, keys["metric"], strict=True):
+        assert ax.get_xlabel().endswith(")")  # a unit in parentheses
+        texts = [t.get_text() for t in ax.texts if t.get_text().startswith("P(meet)")]
+        assert len(texts) == 3
+        rows = targets[(targets["metric"] == metric) & (targets["scenario"] == "putuo_baseline")]
+        met = int(rows["met"].astype(bool).sum())
+        assert texts[0].endswith(f"({met}/{len(rows)})")
+    assert "scale 0.1" in fig.get_suptitle()
+
+
+def test_levers_match_compare(batch):
+    fig = fig_levers(batch)
+    left, right = fig.axes[:2]
+    table = compare_batch(batch.out)
+    add = table[(table["section"] == "additionality") & (table["metric"] == "additional_jobs")]
+    add = add.set_index("scenario")["estimate"]
+    plotted = [line.get_ydata()[0] for line in left.get_lines() if line.get_marker() == "o"]
+    expected = [add[name] for name in batch.scenarios if name != batch.counterfactual]
+    np.testing.assert_allclose(plotted, expected)
+    assert "jobs" in left.get_ylabel() and "yuan" in left.get_xlabel()
+    assert "per job" in right.get_xlabel()
+    assert len(right.get_yticklabels()) == 2
+
+
+def test_levers_without_counterfactual_says_so(batch):
+    bare = dataclasses.replace(batch, counterfactual=None, _cache={})
+    fig = fig_levers(bare)
+    assert any("No counterfactual" in t.get_text() for ax in fig.axes for t in ax.texts)
+
+
+def test_spend_by_programme_adds_up(batch):
+    fig = fig_spend_by_programme(batch)
+    panels = [ax for ax in fig.axes if ax.get_visible() and ax.axison]
+    assert len(panels) == 3
+    assert "million yuan" in panels[0].get_ylabel()
+    monthly = batch.monthly()
+    base = monthly[monthly["scenario"] == "putuo_baseline"]
+    expected = base.groupby("replication")["spend_total_yuan"].sum().mean() / 1e6
+    drawn = sum(p.get_height() for p in panels[0].patches if isinstance(p, Rectangle))
+    assert drawn == pytest.approx(expected, rel=1e-9)
+    counter = panels[1]
+    assert sum(p.get_height() for p in counter.patches) == 0  # no programme, no spending
+    assert len(fig.legends[0].get_texts()) == 7
+
+
+def test_loans(batch):
+    fig = fig_loans(batch)
+    assert len(fig.axes) == 4
+    for ax in fig.axes[:3]:
+        assert "million yuan" in ax.get_ylabel() and len(ax.get_lines()) == 3
+    bars = fig.axes[3]
+    assert "% of loans" in bars.get_ylabel()
+    assert len(bars.get_xticklabels()) == 3
+
+
+def test_plot_all_writes_png_and_svg(batch_dir):
+    paths = plot_all(batch_dir)
+    assert len(paths) == 2 * len(FIGURES)
+    for path in paths:
+        assert path.parent == batch_dir / "figures" and path.stat().st_size > 1000
+    png = paths[0].read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "<svg" in paths[1].read_text()
+
+
+# ------------------------------------------------------------------------- report
+def test_report_contents(batch_dir, tmp_path, capsys):
+    target = tmp_path / "sub" / "report.html"
+    assert main(["report", str(batch_dir), "--html", str(target)]) == 0
+    assert str(target) in capsys.readouterr().out
+    text = target.read_text()
+    assert text.count('src="data:image/png;base64,') == len(FIGURES)
+    for spec in FIGURES:
+        assert spec.title in text
+    for section in ("summary", "scenarios", "comparison", "figures", "targets", "parameters", "failures"):
+        assert f'<section id="{section}">' in text
+    # failed runs are named
+    assert "RuntimeError: worker ran out of memory" in text and BROKEN in text
+    # nothing is loaded from elsewhere
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", text, flags=re.I)
+    assert "<script" not in text.lower() and "<link" not in text.lower()
+    # the baseline's parameters in full, the others only where they differ
+    base = load_scenario(ROOT / "scenarios/putuo/baseline.toml")
+    for name in parameter_table(base)["name"]:
+        assert f">{name}<" in text
+    sections = text.split("what differs from the baseline")
+    assert len(sections) == 1 + 3  # no_policy, the variant, the broken scenario
+    no_policy, variant = sections[1], sections[2]
+    assert "policy.training.enabled" in no_policy
+    assert "policy.rent_relief.incubated_only" in variant
+    assert "policy.loan_interest_subsidy.annual_budget_yuan" in variant
+    assert "population.arrivals_per_month" not in variant
+
+
+def test_default_report_path(batch_dir):
+    path = write_report(batch_dir)
+    assert path == batch_dir / "report.html" and path.stat().st_size > 10_000
