@@ -154,8 +154,13 @@ class IncubationProgramme(Programme):
                 share[incubated[mine]] = base.rent_discount_share(tenants[mine])
         return share
 
-    def pay_monthly(self, idx: np.ndarray, rent_yuan: np.ndarray) -> np.ndarray:
+    def pay_monthly(self, idx: np.ndarray, rent_yuan: np.ndarray, discount_share: np.ndarray) -> np.ndarray:
         """Fund tenants' rent discounts plus the services subsidy per occupied place.
+
+        Args:
+            idx: Live firms.
+            rent_yuan: Their gross rent this month.
+            discount_share: Their rent discount share (from :meth:`rent_discount_share`).
 
         Returns:
             Rent discount credited to each firm (yuan); the services subsidy is paid to the
@@ -165,7 +170,7 @@ class IncubationProgramme(Programme):
             return np.zeros(idx.size)
         incubated = self.model.population.incubated[idx]
         services = np.where(incubated, self.settings.services_subsidy_yuan_per_place_month, 0.0)
-        discount = self.rent_discount_share(idx) * rent_yuan
+        discount = discount_share * rent_yuan
         paid = self.pay_pro_rata(idx, discount + services)
         requested = discount + services
         ratio = np.divide(paid, requested, out=np.zeros_like(paid), where=requested > 0)

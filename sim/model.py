@@ -225,7 +225,8 @@ class StartupEcosystem(mesa.Model):
         rent = employees * b.rent_yuan_per_workstation_month
         fixed = b.fixed_cost_yuan_month
 
-        incubator_rent = self.incubation.pay_monthly(alive, rent)
+        discount_share = self.incubation.rent_discount_share(alive)
+        incubator_rent = self.incubation.pay_monthly(alive, rent, discount_share)
         rent_due = rent - incubator_rent
         rent_relief = self.rent_relief.pay_monthly(alive, rent_due)
         housing = self.talent_housing.pay_monthly(alive, employees)
@@ -243,9 +244,7 @@ class StartupEcosystem(mesa.Model):
             monthly_cost = wages + rent + fixed
             self.bank.emergency_lending(alive, monthly_cost)
 
-        rent_per_person = b.rent_yuan_per_workstation_month * (
-            1 - self.incubation.rent_discount_share(alive)
-        )
+        rent_per_person = b.rent_yuan_per_workstation_month * (1 - discount_share)
         return (
             self.talent_housing.per_person_support_yuan(alive)
             + self.startup_subsidies.per_person_support_yuan(alive)

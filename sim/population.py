@@ -87,8 +87,12 @@ class FirmPopulation:
             setattr(self, name, np.full(self.capacity, NOT_SET, dtype=np.int8))
         for name in self._BOOL:
             setattr(self, name, np.zeros(self.capacity, dtype=bool))
-        self.support_yuan = np.zeros((self.capacity, len(PROGRAMMES)), dtype=np.float64)
+        # yuan received from each programme, one row per programme (rows contiguous)
+        self.support_yuan = np.zeros((len(PROGRAMMES), self.capacity), dtype=np.float64)
         self.loss_months[:] = 0
+        # Poisson CDF of the initial team (besides the founder), for exact inversion of uniforms.
+        mean_team = scenario.population.initial_employees_mean
+        self._team_size_cdf = poisson.cdf(np.arange(int(mean_team + 20 * np.sqrt(mean_team) + 20)), mean_team)
         self.incubation_start[:] = NOT_SET
 
     # ------------------------------------------------------------------ arrays
@@ -103,8 +107,8 @@ class FirmPopulation:
             new[: self.capacity] = old
             setattr(self, name, new)
         self.loss_months[self.capacity :] = 0
-        support = np.zeros((new_capacity, len(PROGRAMMES)))
-        support[: self.capacity] = self.support_yuan
+        support = np.zeros((len(PROGRAMMES), new_capacity))
+        support[:, : self.capacity] = self.support_yuan
         self.support_yuan = support
         self.capacity = new_capacity
 
@@ -152,8 +156,8 @@ class FirmPopulation:
             * np.exp(pop.own_capital_log_sd * ndtri(u[:, _U_CAPITAL]))
         )
         self.has_collateral[idx] = u[:, _U_COLLATERAL] < self.scenario.bank.collateral_share
-        self.initial_employees[idx] = 1 + poisson.ppf(
-            u[:, _U_TEAM], max(pop.initial_employees_mean, 1e-9)
+        self.initial_employees[idx] = 1 + np.searchsorted(
+            self._team_size_cdf, u[:, _U_TEAM], side="right"
         ).astype(np.int32)
         self.log_quality_entry[idx] = self.log_quality[idx]
         self.u_register[idx] = u[:, _U_REGISTER]
@@ -247,8 +251,8 @@ class FirmPopulation:
             }
         )
         for j, name in enumerate(PROGRAMMES):
-            frame[f"support_{name}_yuan"] = self.support_yuan[idx, j]
-        frame["support_total_yuan"] = self.support_yuan[idx].sum(axis=1)
+            frame[f"support_{name}_yuan"] = self.support_yuan[j, idx]
+        frame["support_total_yuan"] = self.support_yuan[:, idx].sum(axis=0)
         frame["helped"] = self.helped(idx)
         return frame
 

@@ -41,11 +41,14 @@ class Programme(mesa.Agent):
 
     def _book(self, idx: np.ndarray, paid: np.ndarray) -> np.ndarray:
         total = float(paid.sum())
+        if total <= 0:
+            return paid
         self.spent_by_year[self.model.clock.year] += total
         self.spent_this_month += total
         pop = self.model.population
-        np.add.at(pop.support_yuan[:, self.column], idx, paid)
-        pop.mark_supported(idx[paid > 0], self.model.clock.month)
+        receiving = idx[paid > 0]
+        pop.support_yuan[self.column, receiving] += paid[paid > 0]  # idx holds each firm at most once
+        pop.mark_supported(receiving, self.model.clock.month)
         return paid
 
     def pay_pro_rata(self, idx: np.ndarray, requested_yuan: np.ndarray) -> np.ndarray:
