@@ -36,7 +36,7 @@ from matplotlib.dates import YearLocator
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import FuncFormatter
 
 from sim.compare import compare_batch, default_baseline, default_counterfactual, proportion_ci
 from sim.errors import UsageError
@@ -154,6 +154,8 @@ def _plain_number(value: float, _pos: int | None = None) -> str:
 
 
 PLAIN = FuncFormatter(_plain_number)
+PERCENT = FuncFormatter(lambda value, _pos: f"{round(value, 6):g}%")
+"""Tick label of a value already in percent: ``81.5%``, ``100%`` (no spurious decimals)."""
 
 
 # --------------------------------------------------------------------------- batch data
@@ -459,17 +461,27 @@ def _km_curve(lifetime: np.ndarray, censored: np.ndarray) -> tuple[np.ndarray, n
     return ages, np.r_[1.0, survival, survival[-1]], np.r_[1.0, low, low[-1]], np.r_[1.0, high, high[-1]]
 
 
-def _draw_km(ax, lifetime, censored, colour, label: str, linestyle: str = "-") -> float:
+def _draw_km(ax, lifetime, censored, colour, label: str, linestyle: str = "-", alpha: float = 0.18) -> float:
     ages, surv, low, high = _km_curve(lifetime, censored)
     ax.step(ages, surv * 100, where="post", color=colour, lw=1.8, ls=linestyle, label=label)
-    ax.fill_between(ages, low * 100, high * 100, step="post", color=colour, alpha=0.18, lw=0)
+    ax.fill_between(ages, low * 100, high * 100, step="post", color=colour, alpha=alpha, lw=0)
     return float(np.min(low))
+
+
+def survival_at_age(lifetime, censored, years: float) -> tuple[float, float, float]:
+    """Kaplan-Meier share of firms operating after ``years`` years, with its 95% interval.
+
+    Equals :func:`sim.metrics.survival_at` at ``12 * years`` months.
+    """
+    ages, surv, low, high = _km_curve(lifetime, censored)
+    index = int(np.searchsorted(ages, years, side="right")) - 1
+    return float(surv[index]), float(low[index]), float(high[index])
 
 
 def _survival_axes(ax, lowest: float) -> None:
     ax.set_xlabel("Firm age (years)")
     ax.set_ylabel("Firms still operating (%)")
-    ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+    ax.yaxis.set_major_formatter(PERCENT)
     floor = max(0.0, math.floor((lowest * 100 - 2) / 5) * 5)
     ax.set_ylim(floor, 100.5)
     ax.set_xlim(left=0)
@@ -480,20 +492,41 @@ def _survival_axes(ax, lowest: float) -> None:
 def fig_survival_by_scenario(batch: Batch | str | Path) -> Figure:
     """Figure 1a, how long do new firms survive under each scenario: Kaplan-Meier by scenario.
 
-    Kaplan-Meier curves with 95% bands, firms of all replications of a scenario pooled.
+    Left: Kaplan-Meier curves with 95% bands, firms of all replications of a scenario pooled.
+    Right: the share surviving three years (or the longest whole number of years observed) with
+    its 95% interval, one row per scenario, so close curves can still be told apart.
     """
     batch = load_batch(batch)
     firms = batch.firms(["lifetime_months", "censored"])
     n = len(batch.scenarios)
-    fig = _new_figure(8.5 + _legend_width(batch.scenarios), 5.2 + 0.1 * max(0, n - 6))
-    ax = fig.add_subplot()
+    fig = _new_figure(12.5 + _legend_width(batch.scenarios), 5.4 + 0.22 * max(0, n - 6))
+    ax, dots = fig.subplots(1, 2, width_ratios=[2.2, 1.0])
+    horizon = max(1, min(3, int(firms["lifetime_months"].max() // 12))) if len(firms) else 3
     lowest = 1.0
+    rows = []
     for name in batch.scenarios:
         sub = firms[firms["scenario"] == name]
-        lowest = min(lowest, _draw_km(ax, sub["lifetime_months"], sub["censored"], batch.colours[name], wrap(name)))
+        colour = batch.colours[name]
+        lowest = min(lowest, _draw_km(ax, sub["lifetime_months"], sub["censored"], colour, wrap(name),
+                                      alpha=_band_alpha(n)))
+        rows.append((name, *survival_at_age(sub["lifetime_months"], sub["censored"], horizon)))
     _survival_axes(ax, lowest)
-    ax.set_title("How long do new firms survive? Share of firms still operating, by firm age\n"
-                 "(Kaplan-Meier, firms of all replications pooled; shaded: 95% confidence band)")
+    ax.axvline(horizon, color="0.4", lw=0.8, ls=":")
+    ax.set_title("Share of firms still operating, by firm age (95% bands)")
+    ys = np.arange(n)[::-1]
+    for y, (name, value, low, high) in zip(ys, rows, strict=True):
+        dots.errorbar(value * 100, y, xerr=[[max(value - low, 0) * 100], [max(high - value, 0) * 100]], fmt="o",
+                      color=batch.colours[name], ms=7, capsize=4, lw=1.5)
+    dots.set_yticks(ys, [wrap(name) for name in batch.scenarios])
+    for tick, name in zip(dots.get_yticklabels(), batch.scenarios, strict=True):
+        tick.set_color(text_colour(batch.colours[name]))
+    dots.set_ylim(-0.6, n - 0.4)
+    dots.set_xlabel(f"Firms still operating after {horizon} year{'s' if horizon > 1 else ''} (%)")
+    dots.xaxis.set_major_formatter(PERCENT)
+    dots.grid(axis="x", alpha=0.3)
+    dots.set_title(f"Survival to age {horizon} (95% CIs)")
+    fig.suptitle(_title("How long do new firms survive?",
+                        "Kaplan-Meier, firms of all replications of a scenario pooled", batch, fig))
     _scenario_legend(fig, batch, batch.scenarios)
     return fig
 
@@ -566,7 +599,7 @@ def fig_active_firms_and_jobs(batch: Batch | str | Path) -> Figure:
     axes[0].tick_params(labelbottom=True)
     fig.suptitle(_title("How many young firms operate, and how many jobs do they hold?",
                         "lines: median of replications; coloured bands: 90% of replications; "
-                        "grey: shock months", batch))
+                        "grey: shock months", batch, fig))
     extra = [(Patch(color="0.6", alpha=0.25), "shock months")] if shaded else []
     _scenario_legend(fig, batch, batch.scenarios, extra)
     return fig
@@ -576,11 +609,19 @@ def _probability_text(met: pd.Series) -> str:
     return f"P(meet) {met.mean():.0%} ({int(met.sum())}/{len(met)})"
 
 
-def _title(question: str, detail: str, batch: Batch, width: int = 110) -> str:
-    """A figure title: the question in plain words, then how to read it and the batch's scale."""
+def _title(question: str, detail: str, batch: Batch, fig: Figure, legend: bool = True) -> str:
+    """A figure title: the question in plain words, then how to read it and the batch's scale.
+
+    Lines are wrapped to the width left free by a legend at the figure's right, so the centred title
+    never runs into it.
+    """
+    width_in = float(fig.get_size_inches()[0])
+    free = width_in - 2 * (_legend_width(batch.scenarios) if legend else 0.3)
+    chars = max(40, int(free * 9))
     parts = [detail, batch.scale_note()]
     second = "; ".join(p for p in parts if p)
-    return question + ("\n" + "\n".join(textwrap.wrap(f"({second})", width)) if second else "")
+    lines = textwrap.wrap(question, chars) + (textwrap.wrap(f"({second})", chars) if second else [])
+    return "\n".join(lines)
 
 
 def fig_target_attainment(batch: Batch | str | Path) -> Figure:
@@ -652,7 +693,8 @@ def fig_target_attainment(batch: Batch | str | Path) -> Figure:
     scale = batch.scale
     scaled = f"count targets multiplied by the scale {scale:g}" if scale and scale != 1 else ""
     fig.suptitle(_title(question, "; ".join(p for p in (
-        "one dot per replication; P(meet) = share of replications meeting the target", scaled) if p), batch))
+        "one dot per replication; P(meet) = share of replications meeting the target", scaled) if p), batch, fig,
+        legend=False))
     return fig
 
 
@@ -706,6 +748,17 @@ def money_unit(values: Any) -> tuple[float, str]:
     return 1.0, "yuan"
 
 
+def _common_prefix(names: list[str]) -> str:
+    """The longest prefix ending in ``_`` shared by every name (``putuo_`` in a Putuo batch)."""
+    if len(names) < 2:
+        return ""
+    prefix = names[0]
+    for name in names[1:]:
+        while not name.startswith(prefix):
+            prefix = prefix[:-1]
+    return prefix[: prefix.rfind("_") + 1]
+
+
 def _asymmetric(estimate: float, low: float, high: float, factor: float) -> list[list[float]] | None:
     if not (np.isfinite(low) and np.isfinite(high)):
         return None
@@ -733,11 +786,15 @@ def fig_levers(batch: Batch | str | Path) -> Figure:
         fig.suptitle(question)
         return fig
     cost_factor, cost_unit = money_unit(table[["cost", "cost_low", "cost_high"]].to_numpy())
+    prefix = _common_prefix(batch.scenarios)
     for row in table.itertuples():
         left.errorbar(row.cost * cost_factor, row.jobs,
                       xerr=_asymmetric(row.cost, row.cost_low, row.cost_high, cost_factor),
                       yerr=_asymmetric(row.jobs, row.jobs_low, row.jobs_high, 1.0),
                       fmt="o", color=batch.colours[row.scenario], ms=8, capsize=4, lw=1.5, zorder=3)
+        if np.isfinite(row.cost) and np.isfinite(row.jobs):
+            left.annotate(row.scenario[len(prefix):], (row.cost * cost_factor, row.jobs), xytext=(6, 4),
+                          textcoords="offset points", fontsize=7.5, color=text_colour(batch.colours[row.scenario]))
     left.scatter([0], [0], marker="s", s=60, color=batch.colours[batch.counterfactual], zorder=5)
     left.annotate(f"counterfactual: {batch.counterfactual}", (0, 0), xytext=(8, -14), textcoords="offset points",
                   fontsize=8, color="0.25")
@@ -764,8 +821,9 @@ def fig_levers(batch: Batch | str | Path) -> Figure:
             note = f"{_plain_number(row.cost_per_job * ratio_factor)}"
             if not significant:
                 note += "  (gain in jobs not significant)"
-            right.annotate(note, (row.cost_per_job * ratio_factor, y), xytext=(4, 0), textcoords="offset points",
-                           va="bottom", fontsize=8)
+            end = row.cost_per_job_high if np.isfinite(row.cost_per_job_high) else row.cost_per_job
+            right.annotate(note, (max(end, row.cost_per_job) * ratio_factor, y), xytext=(5, 0),
+                           textcoords="offset points", va="center", fontsize=8)
         else:
             right.annotate("no additional jobs", (0, y), xytext=(4, 0), textcoords="offset points",
                            va="center", fontsize=8, style="italic")
@@ -779,7 +837,7 @@ def fig_levers(batch: Batch | str | Path) -> Figure:
     right.grid(axis="x", alpha=0.3)
     right.set_title("Cost per additional job, cheapest first (95% CIs)")
     fig.suptitle(_title(question, f"differences paired by replication against '{batch.counterfactual}', "
-                        "where every programme is off", batch))
+                        "where every programme is off", batch, fig))
     _scenario_legend(fig, batch, batch.scenarios)
     return fig
 
@@ -832,7 +890,7 @@ def fig_spend_by_programme(batch: Batch | str | Path) -> Figure:
     fig.legend(handles, [PROGRAMME_LABELS[p] for p in PROGRAMMES], loc="outside right upper", title="Programme",
                frameon=False, fontsize=9)
     fig.suptitle(_title("Where does the public money go? Spending by programme, quarter by quarter",
-                        "mean of replications", batch))
+                        "mean of replications", batch, fig))
     return fig
 
 
@@ -861,23 +919,28 @@ def default_rates(batch: Batch | str | Path) -> pd.DataFrame:
 def fig_loans(batch: Batch | str | Path) -> Figure:
     """Figure 6, start-up loans: lent, outstanding, defaulted, and default rate by founder type.
 
-    Disbursed each month, outstanding at each month's end and cumulative defaults (median and
+    Disbursed each quarter, outstanding at each month's end and cumulative defaults (median and
     90% band over replications), and the default rate by founder type with 95% intervals.
     """
     batch = load_batch(batch)
     monthly = batch.monthly().copy()
     monthly["defaulted_cum"] = monthly.groupby(["scenario", "replication"])["loans_defaulted_yuan"].cumsum()
+    quarter = monthly["date"].dt.to_period("Q")
+    quarterly = (monthly.groupby(["scenario", "replication", quarter])["loans_disbursed_yuan"].sum()
+                 .rename_axis(["scenario", "replication", "quarter"]).reset_index())
+    quarterly["date"] = quarterly["quarter"].dt.to_timestamp(how="start") + pd.Timedelta(days=45)
     n = len(batch.scenarios)
     fig = _new_figure(13 + _legend_width(batch.scenarios), 9.0 + 0.1 * max(0, n - 6))
     axes = fig.subplots(2, 2)
     panels = (
-        ("loans_disbursed_yuan", "Loans disbursed (million yuan per month)", "Lent each month"),
+        ("loans_disbursed_yuan", "Loans disbursed (million yuan per quarter)", "Lent each quarter"),
         ("loans_outstanding_yuan", "Loans outstanding (million yuan)", "Still owed to the banks"),
         ("defaulted_cum", "Defaulted loans, cumulative (million yuan)", f"Gone bad since {batch.period()[:4]}"),
     )
     for ax, (column, ylabel, title) in zip(axes.ravel()[:3], panels, strict=True):
         for name in batch.scenarios:
-            band = _band(monthly[monthly["scenario"] == name], column, MILLION)
+            source = quarterly if column == "loans_disbursed_yuan" else monthly
+            band = _band(source[source["scenario"] == name], column, MILLION)
             ax.plot(band.index, band["median"], color=batch.colours[name], lw=1.6)
             ax.fill_between(band.index, band["low"], band["high"], color=batch.colours[name],
                             alpha=_band_alpha(n), lw=0)
@@ -906,12 +969,12 @@ def fig_loans(batch: Batch | str | Path) -> Figure:
         labels.append(f"{FOUNDER_LABELS[founder]}\n({count:,} loans, all scenarios)")
     ax.set_xticks(np.arange(len(founders)), labels)
     ax.set_ylabel("Loans defaulted (% of loans)")
-    ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+    ax.yaxis.set_major_formatter(PERCENT)
     ax.set_title(f"Default rate by founder type (95% Wilson intervals;\nbars left out below {MIN_LOANS} loans)")
     ax.grid(axis="y", alpha=0.3)
     fig.suptitle(_title("Start-up loans: how much is lent, how much is still owed, how much goes bad, and for whom?",
                         "lines: median of replications; coloured bands: 90% of replications; grey: shock months",
-                        batch))
+                        batch, fig))
     _scenario_legend(fig, batch, batch.scenarios)
     return fig
 

@@ -31,6 +31,7 @@ from sim.figures import (
     scenario_colours,
     wrap,
 )
+from sim.metrics import survival_at
 from sim.parameters import parameter_table
 from sim.report import write_report
 from sim.scenario_files import load_scenario
@@ -132,20 +133,28 @@ def test_unknown_baseline_is_a_usage_error(batch_dir, capsys):
 # ------------------------------------------------------------------------- figures
 def test_survival_by_scenario(batch):
     fig = fig_survival_by_scenario(batch)
-    (ax,) = fig.axes
-    assert len(ax.get_lines()) == 3 and len(_bands(ax)) == 3
+    ax, dots = fig.axes
+    curves = [line for line in ax.get_lines() if line.get_drawstyle() == "steps-post"]
+    assert len(curves) == 3 and len(_bands(ax)) == 3
     assert "years" in ax.get_xlabel() and "%" in ax.get_ylabel()
-    assert "survive" in ax.get_title()
+    assert "survive" in fig.get_suptitle()
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert labels == [wrap(name) for name in batch.scenarios]
-    for line, name in zip(ax.get_lines(), batch.scenarios, strict=True):
+    for line, name in zip(curves, batch.scenarios, strict=True):
         y = line.get_ydata()
         assert y[0] == 100 and np.all(np.diff(y) <= 1e-12) and y[-1] > 0  # survival falls from 100%
         assert line.get_color() == batch.colours[name]
+    # right panel: 3-year survival per scenario, the same number as sim.metrics.survival_at
+    firms = batch.firms(["lifetime_months", "censored"], ["putuo_baseline"])
+    points = [line for line in dots.get_lines() if line.get_marker() == "o"]
+    assert len(points) == 3
+    expected = survival_at(firms["lifetime_months"], firms["censored"], 36) * 100
+    assert points[0].get_xdata()[0] == pytest.approx(expected)
+    assert "3 years (%)" in dots.get_xlabel()
     # the legend sits outside the plot
     fig.draw_without_rendering()  # runs the constrained layout
     legend_box = fig.legends[0].get_window_extent()
-    assert legend_box.x0 >= ax.get_window_extent().x1
+    assert legend_box.x0 >= dots.get_window_extent().x1
 
 
 def test_survival_by_group(batch):
