@@ -12,8 +12,10 @@ evaluation, so the loss is a deterministic function of ``theta`` and differences
 evaluations reflect the parameters). The optimiser works on the unit cube (each parameter scaled to
 its range; integer parameters rounded before a run):
 
-* ``nelder-mead`` (default): :func:`scipy.optimize.minimize` with bounds, started at the
-  scenario's values with an initial simplex of steps of 20% of each range;
+* ``nelder-mead`` (default): :func:`scipy.optimize.minimize`, started at the scenario's values
+  with an initial simplex of steps of 20% of each range; the simplex moves freely and each point
+  is folded back into the ranges (:func:`fold`, so the simplex never collapses on a bound), and
+  the search restarts from the best point while restarts still improve the loss;
 * ``differential-evolution``: :func:`scipy.optimize.differential_evolution` with a fixed seed,
   the scenario's values in the initial population, no polishing.
 
@@ -55,7 +57,7 @@ from sim.outputs import atomic_write_bytes, scenario_hash
 from sim.parameters import ParameterInfo, iter_parameters
 from sim.scenario import Scenario
 from sim.scenario_files import ScenarioError
-from sim.sensitivity import with_parameters
+from sim.sensitivity import read_exact_csv, with_parameters
 from sim.simulate import SimulationResult, simulate
 
 METHODS = ("nelder-mead", "differential-evolution")
@@ -321,7 +323,7 @@ class EvaluationLog:
         if not self.path.exists():
             return
         try:
-            frame = pd.read_csv(self.path, float_precision="round_trip", keep_default_na=True)
+            frame = read_exact_csv(self.path, text_columns=("key",))
         except (OSError, ValueError) as exc:
             raise UsageError(f"{self.path}: cannot read the evaluation log ({exc}); use another --work") from None
         needed = ["key"] + [p.name for p in self.params] + [f"sim_{s}" for s in self.statistics]
@@ -348,6 +350,12 @@ class EvaluationLog:
 # ------------------------------------------------------------------------------- fitting
 class _BudgetExhausted(Exception):
     pass
+
+
+def fold(z: np.ndarray) -> np.ndarray:
+    """Fold the real line onto ``[0, 1]`` (a triangle wave: ``1.2 -> 0.8``, ``-0.1 -> 0.1``)."""
+    w = np.mod(np.asarray(z, dtype=float), 2.0)
+    return np.where(w <= 1.0, w, 2.0 - w)
 
 
 @dataclass
@@ -425,17 +433,26 @@ def fit(
     message = ""
     try:
         if method == "nelder-mead":
-            simplex = [u0]
-            for i in range(k):
-                vertex = u0.copy()
-                vertex[i] = u0[i] + INITIAL_STEP if u0[i] + INITIAL_STEP <= 1.0 else u0[i] - INITIAL_STEP
-                simplex.append(vertex)
-            result = minimize(
-                f, u0, method="Nelder-Mead", bounds=[(0.0, 1.0)] * k,
-                options={"initial_simplex": np.array(simplex), "maxfev": max_evaluations,
-                         "xatol": XATOL, "fatol": FATOL},
-            )
-            message = str(result.message)
+            # unbounded Nelder-Mead on z, folded into the unit cube (no simplex collapse on a bound);
+            # restarted from the best point while a restart still improves and budget remains
+            z, restarts, previous = u0.copy(), 0, float("inf")
+            while True:
+                simplex = [z]
+                for i in range(k):
+                    vertex = z.copy()
+                    vertex[i] += INITIAL_STEP
+                    simplex.append(vertex)
+                result = minimize(
+                    lambda zz: f(fold(zz)), z, method="Nelder-Mead",
+                    options={"initial_simplex": np.array(simplex), "maxfev": max_evaluations,
+                             "xatol": XATOL, "fatol": FATOL},
+                )
+                message = f"{result.message} ({restarts} restarts)"
+                if not previous - best[0] > FATOL:
+                    break
+                previous = best[0]
+                z = to_unit(best[1], params)
+                restarts += 1
         else:
             result = differential_evolution(
                 f, bounds=[(0.0, 1.0)] * k, seed=seed, popsize=DE_POPSIZE, maxiter=10_000, tol=0.0,
@@ -584,6 +601,8 @@ def calibrate(
             bar.close()
     if start_loss <= loss:
         best, loss = start, start_loss
+    if message.startswith("stopped after the budget"):
+        message = f"stopped after the budget of {max_evaluations} evaluations"
     row = log.get(vector_key(best, params))
     simulated = {n: float(row[f"sim_{n}"]) for n in names} if row is not None else {}
     frame = pd.DataFrame(history)
@@ -644,6 +663,14 @@ def validation_table(
                 "source": stat.source,
             })
     return pd.DataFrame(rows)
+
+
+def validation_losses(table: pd.DataFrame, statistics: Sequence[Statistic]) -> dict[str, float]:
+    """Weighted least-squares loss of each variant's mean over the validation replications."""
+    return {
+        str(variant): weighted_loss(dict(zip(sub["statistic"], sub["sim_mean"], strict=True)), statistics)
+        for variant, sub in table.groupby("variant", sort=False)
+    }
 
 
 def plot_validation(table: pd.DataFrame, path: Path, title: str = "") -> Path:
@@ -771,13 +798,20 @@ def overlay_text(
     return "\n".join(lines) + "\n"
 
 
-def write_overlay(path: Path, text: str) -> Path:
-    """Write the overlay atomically; refuse to replace a file that ``calibrate`` did not write."""
+def check_overlay_target(path: Path) -> None:
+    """Raise :class:`UsageError` unless ``path`` is free or an overlay ``calibrate`` wrote before."""
+    if path.is_dir():
+        raise UsageError(f"{path}: --out: is a directory; give the overlay's file name")
     if path.exists():
         head = path.read_text(encoding="utf-8", errors="replace")[:2000]
         if OVERLAY_MARK[2:] not in head:
             raise UsageError(f"{path}: --out: exists and was not written by `startup-sim calibrate`; "
                              "choose another --out")
+
+
+def write_overlay(path: Path, text: str) -> Path:
+    """Write the overlay atomically; refuse to replace a file that ``calibrate`` did not write."""
+    check_overlay_target(path)
     atomic_write_bytes(path, text.encode("utf-8"))
     return path
 
@@ -789,6 +823,7 @@ __all__ = [
     "Statistic",
     "calibrate",
     "calibration_parameters",
+    "check_overlay_target",
     "fit",
     "load_calibration_data",
     "overlay_text",
@@ -796,6 +831,7 @@ __all__ = [
     "rounded_values",
     "run_statistics",
     "simulate_statistics",
+    "validation_losses",
     "validation_table",
     "weighted_loss",
     "write_overlay",

@@ -13,10 +13,12 @@ from sim.calibration import (
 from sim.calibration import (
     calibrate,
     calibration_parameters,
+    check_overlay_target,
     load_calibration_data,
     overlay_text,
     plot_validation,
     rounded_values,
+    validation_losses,
     validation_table,
     write_overlay,
 )
@@ -98,8 +100,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             settings[key] = value
     params = calibration_parameters(scenario, data.parameters, str(data.path))
     overlay = Path(args.out) if args.out else scenario_file.parent / "calibrated.toml"
-    if overlay.exists() and overlay.is_dir():
-        raise UsageError(f"{overlay}: --out: is a directory; give the overlay's file name")
+    check_overlay_target(overlay)
     if overlay.resolve() == scenario_file.resolve():
         raise UsageError(f"{overlay}: --out: would overwrite the scenario being calibrated")
     work = Path(args.work) if args.work else Path("results") / "calibration" / scenario.name
@@ -147,6 +148,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             row = table[(table["variant"] == variant) & (table["statistic"] == stat.name)].iloc[0]
             cells.append(f"{row.sim_mean:.4g} [{row.sim_low:.4g}, {row.sim_high:.4g}] z={row.z:+.1f}")
         print(f"  {stat.name:<26} {stat.observed:>9.4g} {stat.standard_error:>7.3g}   {cells[0]:>24}   {cells[1]:>24}")
+    losses = validation_losses(table, data.statistics)
+    print("  loss of the means: " + ", ".join(f"{k} {v:.3f}" for k, v in losses.items()))
     print(f"\nwrote {overlay} (extends {scenario_file.name}), {work}/validation.csv, {work}/validation.png, "
           f"{work}/evaluations.csv, {work}/calibration.json")
     return 0

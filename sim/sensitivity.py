@@ -93,6 +93,19 @@ TOP_IN_FIGURE = 20
 FORMAT = "startup-sim-sensitivity/1"
 
 
+def read_exact_csv(path: Path, text_columns: Sequence[str] = ()) -> pd.DataFrame:
+    """Read a CSV written by pandas with every float exactly as written (Python's ``float``).
+
+    Pandas writes floats with ``repr`` (shortest round-trip form); parsing them with ``float``
+    gives the same bits back whatever the pandas version's default parser does.
+    """
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for column in frame.columns:
+        if column not in text_columns:
+            frame[column] = [float(v) if v != "" else float("nan") for v in frame[column]]
+    return frame
+
+
 # ------------------------------------------------------------------------------- scenarios
 def _set_dotted(data: dict[str, Any], dotted: str, value: Any, where: str) -> None:
     parts = dotted.split(".")
@@ -574,7 +587,7 @@ def _read_design(out: Path) -> SensitivityDesign:
     where = out / "sensitivity.json"
     try:
         meta = json.loads(where.read_text())
-        frame = pd.read_csv(out / "samples.csv", float_precision="round_trip")
+        frame = read_exact_csv(out / "samples.csv", text_columns=("job",))
     except (OSError, ValueError) as exc:
         raise UsageError(f"{where}: cannot read the stored design ({exc}); use another --out") from None
     if meta.get("format") != FORMAT:
@@ -874,6 +887,7 @@ def _oat_wide(oat: pd.DataFrame, outcome: str) -> pd.DataFrame:
 
 __all__ = [
     "ADDITIONAL_JOBS",
+    "read_exact_csv",
     "DEFAULT_OUTCOMES",
     "METHODS",
     "SensitivityDesign",
