@@ -77,7 +77,7 @@ METRIC_DISPLAY: dict[str, tuple[str, str, float]] = {
     "jobs_created": ("Jobs in surviving firms at the end", "jobs", 1.0),
     "incubation_bases": ("Incubation bases", "bases", 1.0),
     "fiscal_cost_yuan": ("Fiscal cost of the programmes", "million yuan", 1e-6),
-    "cost_per_job_yuan": ("Fiscal cost per job", "thousand yuan per job", 1e-3),
+    "cost_per_job_yuan": ("Fiscal cost per job", "yuan per job", 1.0),
     "loan_default_rate": ("Loan default rate", "% of loans", 100.0),
     "innovation_little_giants_per_year": ("Innovation little giants", "firms per year", 1.0),
     "technology_little_giants_per_year": ("Technology little giants", "firms per year", 1.0),
@@ -809,7 +809,7 @@ def fig_levers(batch: Batch | str | Path) -> Figure:
 
     ranked = table.sort_values("cost_per_job", na_position="last").reset_index(drop=True)
     ys = np.arange(len(ranked))[::-1]
-    ratio_factor, ratio_unit = money_unit(ranked[["cost_per_job", "cost_per_job_high"]].to_numpy())
+    ratio_factor, ratio_unit = 1.0, "yuan"  # as in the report's tables
     top = np.nanmax(np.r_[ranked["cost_per_job_high"].to_numpy(float), ranked["cost_per_job"].to_numpy(float), 0])
     for y, row in zip(ys, ranked.itertuples(), strict=True):
         colour = batch.colours[row.scenario]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +57,8 @@ td.num small { color: #666; display: block; }
 figure { margin: 18px 0 30px; } figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { color: #444; font-size: 13px; margin-top: 4px; }
 nav ol { columns: 2; }
-td.code { font-family: "DejaVu Sans Mono", monospace; font-size: 12px; }
+td:first-child { min-width: 190px; }
+td.code { font-family: "DejaVu Sans Mono", monospace; font-size: 12px; max-width: 300px; }
 td.nowrap { white-space: nowrap; } td.src { max-width: 380px; } td.desc { min-width: 280px; }
 .met { color: #1a7f37; font-weight: bold; } .missed { color: #b42318; }
 """
@@ -95,10 +97,25 @@ def fmt_value(value: Any) -> str:
     return str(value)
 
 
-def interval_cell(estimate: float, low: float, high: float, factor: float = 1.0) -> str:
-    """``<td>`` with the estimate and, beneath it, its interval."""
+def interval_cell(estimate: float, low: float, high: float, factor: float = 1.0,
+                  bounds: tuple[float, float] | None = None, mark_nonzero: bool = False) -> str:
+    """``<td>`` with the estimate and, beneath it, its interval.
+
+    Args:
+        estimate: The estimate.
+        low: Lower end of its interval.
+        high: Upper end.
+        factor: Display multiplier (e.g. 100 for percent).
+        bounds: Range the quantity cannot leave (e.g. ``(0, 1)`` for a share); a t-interval that
+            crosses it is cut there for display.
+        mark_nonzero: Show the estimate in bold when the interval excludes zero (differences).
+    """
     main = fmt(estimate * factor)
+    if mark_nonzero and np.isfinite(low) and np.isfinite(high) and (low > 0 or high < 0):
+        main = f"<b>{main}</b>"
     if np.isfinite(low) and np.isfinite(high):
+        if bounds is not None:
+            low, high = max(low, bounds[0]), min(high, bounds[1])
         return f'<td class="num">{main}<small>[{fmt(low * factor)}, {fmt(high * factor)}]</small></td>'
     return f'<td class="num">{main}</td>'
 
@@ -121,6 +138,13 @@ def figure_png(fig) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def _cell_text(text: Any, kind: str) -> str:
+    """Escaped cell text; parameter names (``code``) may wrap after dots and underscores."""
+    if kind == "code":
+        return re.sub(r"([._])", r"\1<wbr>", esc(text))
+    return esc(text)
+
+
 def table_html(header: list[str], rows: list[Any], raw: bool = False, classes: list[str] | None = None) -> str:
     """A table; cells are escaped unless ``raw`` (then each row is ready HTML, ``<td>`` included).
 
@@ -137,7 +161,7 @@ def table_html(header: list[str], rows: list[Any], raw: bool = False, classes: l
             cells = "".join(row)
         else:
             kinds = classes or [""] * len(row)
-            cells = "".join(f'<td class="{k}">{esc(c)}</td>' if k else f"<td>{esc(c)}</td>"
+            cells = "".join(f'<td class="{k}">{_cell_text(c, k)}</td>' if k else f"<td>{esc(c)}</td>"
                             for c, k in zip(row, kinds, strict=True))
         body.append(f"<tr>{cells}</tr>")
     return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
@@ -240,6 +264,10 @@ def _glance(batch: Batch, comparison: pd.DataFrame) -> list[str]:
     return points
 
 
+def _span(low: int, high: int) -> str:
+    return str(low) if low == high else f"{low}-{high}"
+
+
 def _summary_section(batch: Batch, comparison: pd.DataFrame) -> str:
     base = batch.resolved.get(batch.baseline)
     question = base.description if base is not None else "(the baseline's description is not in the manifest)"
@@ -248,7 +276,8 @@ def _summary_section(batch: Batch, comparison: pd.DataFrame) -> str:
     facts = [
         ("Batch directory", str(batch.out)),
         ("Scenarios", f"{len(batch.all_scenarios)} ({len(batch.scenarios)} with finished runs)"),
-        ("Finished runs", f"{int(reps.sum())} ({int(reps.min())}-{int(reps.max())} replications per scenario)"),
+        ("Finished runs", f"{int(reps.sum())} ({_span(int(reps.min()), int(reps.max()))} replications per "
+                          "scenario)"),
         ("Failed runs", str(len(batch.failures()))),
         ("Baseline", batch.baseline),
         ("Counterfactual", batch.counterfactual or "none (no scenario named like *no_policy*)"),
@@ -323,8 +352,15 @@ METRIC_GROUPS = (
 """The headline metrics, split into two tables narrow enough to read without scrolling."""
 
 
-def _metric_tables(batch: Batch, estimates: pd.DataFrame, scenarios: list[str]) -> str:
-    """One table per metric group: scenarios as rows, estimate and interval per metric."""
+SHARE_METRICS = ("survival_1y", "survival_3y", "loan_default_rate")
+
+
+def _metric_tables(batch: Batch, estimates: pd.DataFrame, scenarios: list[str], differences: bool = False) -> str:
+    """One table per metric group: scenarios as rows, estimate and interval per metric.
+
+    Means of these metrics cannot be negative (nor shares above 1), so their intervals are cut
+    there; differences are shown as they are, in bold where the interval excludes zero.
+    """
     parts = []
     available = set(estimates.index.get_level_values("metric")) if len(estimates) else set()
     for title, group in METRIC_GROUPS:
@@ -342,7 +378,9 @@ def _metric_tables(batch: Batch, estimates: pd.DataFrame, scenarios: list[str]) 
                 _, _, factor = metric_display(metric)
                 if (scenario, metric) in estimates.index:
                     row = estimates.loc[(scenario, metric)]
-                    cells.append(interval_cell(row["estimate"], row["ci_low"], row["ci_high"], factor))
+                    bounds = None if differences else (0.0, 1.0 if metric in SHARE_METRICS else np.inf)
+                    cells.append(interval_cell(row["estimate"], row["ci_low"], row["ci_high"], factor,
+                                               bounds=bounds, mark_nonzero=differences))
                 else:
                     cells.append("<td>n/a</td>")
             rows.append("".join(cells))
@@ -356,26 +394,28 @@ def _comparison_section(batch: Batch, comparison: pd.DataFrame) -> str:
     means = comparison[comparison["section"] == "mean"].set_index(["scenario", "metric"])
     parts = [
         '<section id="comparison"><h2>3. Comparison of the scenarios</h2>'
-        f"<p>Mean over replications; beneath it the {pct} confidence interval (Student t over replications). "
-        "Money in million yuan (cost per job in thousand yuan), shares in percent.</p>",
+        f"<p>Mean over replications; beneath it the {pct} confidence interval (Student t over replications, "
+        "cut at 0 and 100% where a value cannot go beyond). Money in million yuan (cost per job in yuan), "
+        "shares in percent.</p>",
         _metric_tables(batch, means, batch.scenarios),
     ]
     diffs = comparison[comparison["section"] == "difference"].set_index(["scenario", "metric"])
     if len(diffs):
         parts.append(f"<h3>Difference from the baseline {esc(batch.baseline)}</h3>"
                      f"<p>Scenario minus baseline, paired by replication, with {pct} confidence intervals; an "
-                     "interval that excludes 0 is a difference the replications can tell apart. Shares in "
-                     "percentage points.</p>")
-        parts.append(_metric_tables(batch, diffs, [s for s in batch.scenarios if s != batch.baseline]))
+                     "interval that excludes 0 (estimate in bold) is a difference the replications can tell "
+                     "apart. Shares in percentage points.</p>")
+        parts.append(_metric_tables(batch, diffs, [s for s in batch.scenarios if s != batch.baseline],
+                                    differences=True))
     if batch.counterfactual is not None:
         levers = lever_table(batch)
         rows = []
         for row in levers.itertuples():
             rows.append(
                 f"<td>{swatch(batch, row.scenario)}</td>"
-                + interval_cell(row.jobs, row.jobs_low, row.jobs_high)
+                + interval_cell(row.jobs, row.jobs_low, row.jobs_high, mark_nonzero=True)
                 + interval_cell(row.cost, row.cost_low, row.cost_high, 1e-6)
-                + interval_cell(row.cost_per_job, row.cost_per_job_low, row.cost_per_job_high, 1e-3)
+                + interval_cell(row.cost_per_job, row.cost_per_job_low, row.cost_per_job_high)
             )
         parts.append(
             f"<h3>Additionality against the counterfactual {esc(batch.counterfactual)}</h3>"
@@ -384,7 +424,7 @@ def _comparison_section(batch: Batch, comparison: pd.DataFrame) -> str:
             "when the scenario adds no jobs on average).</p>"
         )
         parts.append(table_html(["Scenario", "Additional jobs (jobs)", "Additional fiscal cost (million yuan)",
-                                 "Fiscal cost per additional job (thousand yuan per job)"], rows, raw=True))
+                                 "Fiscal cost per additional job (yuan per job)"], rows, raw=True))
     parts.append('<p class="note">Every estimate, with more metrics, is in the table returned by '
                  "<code>sim.compare.compare_batch</code> (<code>startup-sim compare</code>).</p></section>")
     return "".join(parts)

@@ -287,6 +287,7 @@ def test_report_contents(batch_dir, tmp_path, capsys):
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", text, flags=re.I)
     assert "<script" not in text.lower() and "<link" not in text.lower()
     # the baseline's parameters in full, the others only where they differ
+    text = text.replace("<wbr>", "")
     base = load_scenario(ROOT / "scenarios/putuo/baseline.toml")
     for name in parameter_table(base)["name"]:
         assert f">{name}<" in text
