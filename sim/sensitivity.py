@@ -485,6 +485,7 @@ def plot_outcome(indices: pd.DataFrame, oat: pd.DataFrame | None, baseline: floa
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     top = indices.head(TOP_IN_FIGURE).iloc[::-1]
     panels = 2 if oat is not None and len(oat) else 1
@@ -501,6 +502,7 @@ def plot_outcome(indices: pd.DataFrame, oat: pd.DataFrame | None, baseline: floa
         ax.barh(y - 0.2, top["S1"], height=0.4, xerr=top["S1_conf"], color="tab:green", label="S1 (first order)")
         ax.set_xlabel("Sobol index (share of variance)")
     ax.set_yticks(y, top["parameter"], fontsize=8)
+    ax.xaxis.set_major_locator(MaxNLocator(5))
     ax.legend(loc="lower right", fontsize=8)
     ax.set_title(f"{outcome}: {method} ranking")
     if panels == 2:
@@ -508,13 +510,16 @@ def plot_outcome(indices: pd.DataFrame, oat: pd.DataFrame | None, baseline: floa
         order = (oat["value_high"] - oat["value_low"]).abs().sort_values(ascending=False).index
         sub = oat.loc[order].head(TOP_IN_FIGURE).iloc[::-1]
         y2 = np.arange(len(sub))
-        ax2.barh(y2, sub["value_low"] - baseline, left=baseline, color="tab:red", alpha=0.7, label="at low end")
-        ax2.barh(y2, sub["value_high"] - baseline, left=baseline, color="tab:green", alpha=0.7, label="at high end")
+        ax2.barh(y2 + 0.2, sub["value_low"] - baseline, left=baseline, height=0.4, color="tab:red", alpha=0.8,
+                 label="at low end")
+        ax2.barh(y2 - 0.2, sub["value_high"] - baseline, left=baseline, height=0.4, color="tab:green", alpha=0.8,
+                 label="at high end")
         ax2.axvline(baseline, color="black", lw=1)
         if outcome == ADDITIONAL_JOBS:
             ax2.axvline(HALF * baseline, color="grey", ls="--", lw=1, label="half the baseline")
             ax2.axvline(0, color="grey", ls=":", lw=1)
         ax2.set_yticks(y2, sub["parameter"], fontsize=8)
+        ax2.xaxis.set_major_locator(MaxNLocator(5))
         ax2.set_xlabel(f"{outcome} (one parameter at an end, others at baseline)")
         ax2.legend(loc="lower right", fontsize=8)
         ax2.set_title("one-at-a-time swings")
@@ -610,6 +615,8 @@ def _check_same(out: Path, old: SensitivityDesign, new: SensitivityDesign) -> No
         ("method", old.method, new.method),
         ("samples", old.samples, new.samples),
         ("problem.names (--params)", old.problem["names"], new.problem["names"]),
+        ("problem.bounds (parameter ranges changed)", [list(map(float, b)) for b in old.problem["bounds"]],
+         [list(map(float, b)) for b in new.problem["bounds"]]),
         ("root_seed (--seed)", old.root_seed, new.root_seed),
         ("scale", old.scale, new.scale),
         ("scenario_sha256 (scenario changed)", old.scenario_sha256, new.scenario_sha256),
