@@ -26,7 +26,8 @@ keyed by the parameter vector actually run. The optimisers are deterministic, so
 ``resume=True`` replays the cached evaluations without simulating and continues where the
 interrupted run stopped, reaching the same result.
 
-Outputs: the scenario overlay (a TOML file that ``extends`` the scenario and sets the fitted
+The validation runs the scenario's values and the fitted values on held-out seeds (replications
+the fit did not use). Outputs: the scenario overlay (a TOML file that ``extends`` the scenario and sets the fitted
 values, with provenance in ``[sources]``), and in ``WORK/``: ``calibration.json`` (settings and
 result), ``evaluations.csv``, ``validation.csv`` and ``validation.png`` (simulated vs observed for
 each statistic, with intervals over replications, for the scenario's values and the fitted ones).
@@ -628,9 +629,19 @@ def calibrate(
 
 # ------------------------------------------------------------------------------- validation
 def validation_table(
-    variants: dict[str, Scenario], statistics: Sequence[Statistic], replications: int, scale: float, seed: int
+    variants: dict[str, Scenario], statistics: Sequence[Statistic], replications: int, scale: float, seed: int,
+    held_out_after: int = 0,
 ) -> pd.DataFrame:
     """Simulated vs observed for each statistic and scenario variant, with intervals over replications.
+
+    Args:
+        variants: ``{label: scenario}``, e.g. the scenario's values and the calibrated ones.
+        statistics: Observed statistics.
+        replications: Replications per variant.
+        scale: Population scale.
+        seed: Root seed (:func:`sim.batch.replication_seeds`).
+        held_out_after: Skip the first seeds of the root (those the fit used), so the validation
+            runs on seeds the calibration never saw.
 
     Returns:
         One row per variant x statistic: ``variant, statistic, observed, standard_error,
@@ -639,7 +650,7 @@ def validation_table(
     """
     from sim.batch import replication_seeds
 
-    seeds = replication_seeds(seed, replications)
+    seeds = replication_seeds(seed, held_out_after + replications)[held_out_after:]
     names = [s.name for s in statistics]
     rows = []
     for variant, scenario in variants.items():

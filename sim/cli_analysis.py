@@ -119,10 +119,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     table = validation_table(
         {"scenario values": scenario, "calibrated": fitted}, data.statistics,
         settings["validation_replications"], settings["scale"], settings["seed"],
+        held_out_after=settings["replications"],
     )
     atomic_write_bytes(work / "validation.csv", table.to_csv(index=False).encode())
     plot_validation(table, work / "validation.png",
-                    title=f"{scenario.name}: simulated ({settings['validation_replications']} replications, "
+                    title=f"{scenario.name}: simulated ({settings['validation_replications']} held-out replications, "
                           f"scale {settings['scale']:g}) vs observed")
     date = datetime.now(UTC).date().isoformat()
     text = overlay_text(scenario, scenario_file, overlay, result, data, settings["replications"],
@@ -140,7 +141,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     for p in params:
         print(f"  {p.name:<{width}}  {result.start[p.name]:>10.4g}  {values[p.name]:>10.4g}  "
               f"[{p.low:g}, {p.high:g}]")
-    print(f"\nvalidation ({settings['validation_replications']} replications, 5-95% interval):")
+    print(f"\nvalidation ({settings['validation_replications']} replications on seeds the fit did not use, "
+          "5-95% interval):")
     print(f"  {'statistic':<26} {'observed':>9} {'se':>7}   {'scenario values':>24}   {'calibrated':>24}")
     for stat in data.statistics:
         cells = []
