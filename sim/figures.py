@@ -65,6 +65,7 @@ PROGRAMME_LABELS = {
     "growth_grants": "Growth grants (little giants)",
     "training": "Training",
 }
+PROGRAMME_LEGEND_IN = 3.4  # width of the programme legend (inches), for layout
 FOUNDER_LABELS = {"young_graduate": "Young graduates", "returnee": "Returnees", "other": "Other founders"}
 
 # Display name, unit and multiplier of each metric (money in million yuan, shares in percent).
@@ -143,13 +144,13 @@ def programme_colours() -> dict[str, tuple[float, float, float, float]]:
 
 
 def _plain_number(value: float, _pos: int | None = None) -> str:
-    """Tick label with thousands separators and no scientific notation."""
+    """Tick label with thousands separators, no scientific notation and no rounded-off digits."""
     if not np.isfinite(value):
         return ""
     if abs(value) >= 100 or value == round(value):
         return f"{value:,.0f}"
-    if abs(value) >= 1:
-        return f"{value:,.1f}"
+    if abs(value) >= 0.01:
+        return f"{value:,.4f}".rstrip("0").rstrip(".")
     return f"{value:.2g}"
 
 
@@ -247,10 +248,11 @@ class Batch:
         return self._cache["metrics"]
 
     def monthly(self) -> pd.DataFrame:
-        """Monthly tables of every finished run with a ``date`` column (cached)."""
+        """Monthly tables of every finished run with a ``date`` column, the month's last day (cached)."""
         if "monthly" not in self._cache:
             frame = self.store.monthly()
-            frame["date"] = pd.to_datetime(frame["month"], format="%Y-%m")
+            # a month's row holds its end-of-month state, so it is drawn at the month's last day
+            frame["date"] = pd.to_datetime(frame["month"], format="%Y-%m") + pd.offsets.MonthEnd(0)
             self._cache["monthly"] = frame
         return self._cache["monthly"]
 
@@ -609,14 +611,15 @@ def _probability_text(met: pd.Series) -> str:
     return f"P(meet) {met.mean():.0%} ({int(met.sum())}/{len(met)})"
 
 
-def _title(question: str, detail: str, batch: Batch, fig: Figure, legend: bool = True) -> str:
+def _title(question: str, detail: str, batch: Batch, fig: Figure, legend_in: float | None = None) -> str:
     """A figure title: the question in plain words, then how to read it and the batch's scale.
 
-    Lines are wrapped to the width left free by a legend at the figure's right, so the centred title
-    never runs into it.
+    Lines are wrapped to the width left free by a legend at the figure's right (``legend_in``
+    inches; default the scenario legend's), so the centred title never runs into it.
     """
     width_in = float(fig.get_size_inches()[0])
-    free = width_in - 2 * (_legend_width(batch.scenarios) if legend else 0.3)
+    legend = _legend_width(batch.scenarios) if legend_in is None else legend_in
+    free = width_in - 2 * max(legend, 0.3)
     chars = max(40, int(free * 9))
     parts = [detail, batch.scale_note()]
     second = "; ".join(p for p in parts if p)
@@ -694,8 +697,12 @@ def fig_target_attainment(batch: Batch | str | Path) -> Figure:
     scaled = f"count targets multiplied by the scale {scale:g}" if scale and scale != 1 else ""
     fig.suptitle(_title(question, "; ".join(p for p in (
         "one dot per replication; P(meet) = share of replications meeting the target", scaled) if p), batch, fig,
-        legend=False))
+        legend_in=0.0))
     return fig
+
+
+LEVER_COLUMNS = ["scenario", "jobs", "jobs_low", "jobs_high", "cost", "cost_low", "cost_high",
+                 "cost_per_job", "cost_per_job_low", "cost_per_job_high"]
 
 
 def lever_table(batch: Batch | str | Path) -> pd.DataFrame:
@@ -711,8 +718,7 @@ def lever_table(batch: Batch | str | Path) -> pd.DataFrame:
         jobs, money in yuan); empty when the batch has no counterfactual.
     """
     batch = load_batch(batch)
-    columns = ["scenario", "jobs", "jobs_low", "jobs_high", "cost", "cost_low", "cost_high",
-               "cost_per_job", "cost_per_job_low", "cost_per_job_high"]
+    columns = LEVER_COLUMNS
     if batch.counterfactual is None:
         return pd.DataFrame(columns=columns)
     table = batch.comparison()
@@ -765,26 +771,49 @@ def _asymmetric(estimate: float, low: float, high: float, factor: float) -> list
     return [[max(estimate - low, 0) * factor], [max(high - estimate, 0) * factor]]
 
 
+def _cap(text: str) -> str:
+    """First letter upper case, the rest as it is."""
+    return text[:1].upper() + text[1:]
+
+
+def total_table(batch: Batch | str | Path) -> pd.DataFrame:
+    """Jobs, fiscal cost and cost per job of each scenario (means with 95% CIs), not differences.
+
+    The fallback of the levers figure when the batch has no counterfactual; read from the
+    ``mean`` rows of :func:`sim.compare.compare_batch`. Same columns as :func:`lever_table`.
+    """
+    batch = load_batch(batch)
+    table = batch.comparison()
+    means = table[table["section"] == "mean"].set_index(["scenario", "metric"])
+    rows = []
+    for name in batch.scenarios:
+        row: list[Any] = [name]
+        for metric in ("jobs_created", "fiscal_cost_yuan", "cost_per_job_yuan"):
+            if (name, metric) in means.index:
+                found = means.loc[(name, metric)]
+                row += [float(found["estimate"]), float(found["ci_low"]), float(found["ci_high"])]
+            else:
+                row += [float("nan")] * 3
+        rows.append(row)
+    return pd.DataFrame(rows, columns=LEVER_COLUMNS)
+
+
 def fig_levers(batch: Batch | str | Path) -> Figure:
     """Figure 4, which policy mix buys the most additional jobs for its fiscal cost.
 
     Left: additional jobs against additional fiscal cost, both against the counterfactual, with
     95% intervals. Right: cost per additional job, ranked (cheapest first); hatched bars where the
-    additional jobs' interval includes zero.
+    additional jobs' interval includes zero. Without a counterfactual the figure shows totals
+    (jobs, fiscal cost, cost per job) instead and says so.
     """
     batch = load_batch(batch)
-    table = lever_table(batch)
+    additional = batch.counterfactual is not None
+    table = lever_table(batch) if additional else total_table(batch)
+    extra = "additional " if additional else ""
     names = list(table["scenario"])
     question = "Which policy mix buys the most additional jobs for its fiscal cost?"
     fig = _new_figure(14.0 + _legend_width(batch.scenarios), 5.8 + 0.25 * max(0, len(names) - 6))
     left, right = fig.subplots(1, 2, width_ratios=[1.1, 1.0])
-    if batch.counterfactual is None or table.empty:
-        for ax in (left, right):
-            ax.axis("off")
-        left.text(0.0, 0.5, "No counterfactual in this batch: add a scenario named like '*no_policy*'\n"
-                  "(every programme disabled) to measure additional jobs.", fontsize=11, va="center")
-        fig.suptitle(question)
-        return fig
     cost_factor, cost_unit = money_unit(table[["cost", "cost_low", "cost_high"]].to_numpy())
     prefix = _common_prefix(batch.scenarios)
     for row in table.itertuples():
@@ -795,49 +824,52 @@ def fig_levers(batch: Batch | str | Path) -> Figure:
         if np.isfinite(row.cost) and np.isfinite(row.jobs):
             left.annotate(row.scenario[len(prefix):], (row.cost * cost_factor, row.jobs), xytext=(6, 4),
                           textcoords="offset points", fontsize=7.5, color=text_colour(batch.colours[row.scenario]))
-    left.scatter([0], [0], marker="s", s=60, color=batch.colours[batch.counterfactual], zorder=5)
-    left.annotate(f"counterfactual: {batch.counterfactual}", (0, 0), xytext=(8, -14), textcoords="offset points",
-                  fontsize=8, color="0.25")
+    if additional:
+        left.scatter([0], [0], marker="s", s=60, color=batch.colours[batch.counterfactual], zorder=5)
+        left.annotate(f"counterfactual: {batch.counterfactual}", (0, 0), xytext=(8, -14),
+                      textcoords="offset points", fontsize=8, color="0.25")
     left.axhline(0, color="0.5", lw=0.8)
     left.axvline(0, color="0.5", lw=0.8)
-    left.set_xlabel(f"Additional fiscal cost, {batch.period()} ({cost_unit})")
-    left.set_ylabel(f"Additional jobs at the end of {batch.period()[-4:]} (jobs)")
+    left.set_xlabel(_cap(f"{extra}fiscal cost, {batch.period()} ({cost_unit})"))
+    left.set_ylabel(_cap(f"{extra}jobs at the end of {batch.period()[-4:]} (jobs)"))
     left.xaxis.set_major_formatter(PLAIN)
     left.yaxis.set_major_formatter(PLAIN)
     left.grid(alpha=0.3)
-    left.set_title("Additional jobs against additional fiscal cost (95% CIs)")
+    left.set_title(_cap(f"{extra}jobs against {extra}fiscal cost (95% CIs)"))
 
     ranked = table.sort_values("cost_per_job", na_position="last").reset_index(drop=True)
     ys = np.arange(len(ranked))[::-1]
-    ratio_factor, ratio_unit = 1.0, "yuan"  # as in the report's tables
     top = np.nanmax(np.r_[ranked["cost_per_job_high"].to_numpy(float), ranked["cost_per_job"].to_numpy(float), 0])
     for y, row in zip(ys, ranked.itertuples(), strict=True):
         colour = batch.colours[row.scenario]
         if np.isfinite(row.cost_per_job) and row.cost_per_job > 0:
-            significant = np.isfinite(row.jobs_low) and row.jobs_low > 0
-            err = _asymmetric(row.cost_per_job, row.cost_per_job_low, row.cost_per_job_high, ratio_factor)
-            right.barh(y, row.cost_per_job * ratio_factor, color=colour if significant else "white",
+            significant = not additional or (np.isfinite(row.jobs_low) and row.jobs_low > 0)
+            err = _asymmetric(row.cost_per_job, row.cost_per_job_low, row.cost_per_job_high, 1.0)
+            right.barh(y, row.cost_per_job, color=colour if significant else "white",
                        edgecolor=colour, hatch=None if significant else "///", xerr=err, capsize=4, height=0.6)
-            note = f"{_plain_number(row.cost_per_job * ratio_factor)}"
-            if not significant:
-                note += "  (gain in jobs not significant)"
+            note = _plain_number(row.cost_per_job) + ("" if significant else "  (gain in jobs not significant)")
             end = row.cost_per_job_high if np.isfinite(row.cost_per_job_high) else row.cost_per_job
-            right.annotate(note, (max(end, row.cost_per_job) * ratio_factor, y), xytext=(5, 0),
+            right.annotate(note, (max(end, row.cost_per_job), y), xytext=(5, 0),
                            textcoords="offset points", va="center", fontsize=8)
         else:
-            right.annotate("no additional jobs", (0, y), xytext=(4, 0), textcoords="offset points",
-                           va="center", fontsize=8, style="italic")
+            right.annotate(f"no {extra}jobs" if additional else "no public spending", (0, y), xytext=(4, 0),
+                           textcoords="offset points", va="center", fontsize=8, style="italic")
     right.set_yticks(ys, [wrap(name) for name in ranked["scenario"]])
     for tick, name in zip(right.get_yticklabels(), ranked["scenario"], strict=True):
         tick.set_color(text_colour(batch.colours[name]))
-    right.set_xlim(0, max(float(top) * ratio_factor * 1.3, 1e-9))
+    right.set_xlim(0, max(float(top) * 1.3, 1.0))
     right.set_ylim(-0.6, len(ranked) - 0.4)
-    right.set_xlabel(f"Fiscal cost per additional job ({ratio_unit} per job)")
+    right.set_xlabel(f"Fiscal cost per {extra}job (yuan per job)")  # yuan, as in the report's tables
     right.xaxis.set_major_formatter(PLAIN)
     right.grid(axis="x", alpha=0.3)
-    right.set_title("Cost per additional job, cheapest first (95% CIs)")
-    fig.suptitle(_title(question, f"differences paired by replication against '{batch.counterfactual}', "
-                        "where every programme is off", batch, fig))
+    right.set_title(f"Cost per {extra}job, cheapest first (95% CIs)")
+    if additional:
+        detail = (f"differences paired by replication against '{batch.counterfactual}', "
+                  "where every programme is off")
+    else:
+        detail = ("no counterfactual in this batch (no scenario named like '*no_policy*'): totals shown, "
+                  "not additional jobs")
+    fig.suptitle(_title(question, detail, batch, fig))
     _scenario_legend(fig, batch, batch.scenarios)
     return fig
 
@@ -853,7 +885,7 @@ def fig_spend_by_programme(batch: Batch | str | Path) -> Figure:
     names = batch.scenarios
     ncols = min(3, len(names))
     nrows = math.ceil(len(names) / ncols)
-    fig = _new_figure(5.2 * ncols + 3.2, 3.3 * nrows + 1.3)
+    fig = _new_figure(max(5.2 * ncols, 8.0) + PROGRAMME_LEGEND_IN, 3.3 * nrows + 1.5)
     axes = np.atleast_1d(fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False))
     colours = programme_colours()
     quarters: dict[str, pd.DataFrame] = {}
@@ -890,7 +922,7 @@ def fig_spend_by_programme(batch: Batch | str | Path) -> Figure:
     fig.legend(handles, [PROGRAMME_LABELS[p] for p in PROGRAMMES], loc="outside right upper", title="Programme",
                frameon=False, fontsize=9)
     fig.suptitle(_title("Where does the public money go? Spending by programme, quarter by quarter",
-                        "mean of replications", batch, fig))
+                        "mean of replications", batch, fig, legend_in=PROGRAMME_LEGEND_IN))
     return fig
 
 

@@ -198,6 +198,8 @@ def test_active_firms_without_resolved_scenarios_says_so(batch_dir, tmp_path):
     fig = fig_active_firms_and_jobs(bare)
     assert all(len(_shock_patches(ax)) == 0 for ax in fig.axes)
     assert any("not shaded" in t.get_text() for t in fig.axes[0].texts)
+    text = write_report(bare).read_text()  # the report still works and says what it cannot show
+    assert "holds no resolved definition" in text and "description is not in the manifest" in text
 
 
 def test_target_attainment(batch):
@@ -232,7 +234,12 @@ def test_levers_match_compare(batch):
 def test_levers_without_counterfactual_says_so(batch):
     bare = dataclasses.replace(batch, counterfactual=None, _cache={})
     fig = fig_levers(bare)
-    assert any("No counterfactual" in t.get_text() for ax in fig.axes for t in ax.texts)
+    assert "no counterfactual" in fig.get_suptitle()
+    left = fig.axes[0]
+    assert not left.get_ylabel().startswith("Additional")
+    plotted = [line.get_ydata()[0] for line in left.get_lines() if line.get_marker() == "o"]
+    jobs = batch.metrics().groupby("scenario")["jobs_created"].mean()
+    np.testing.assert_allclose(plotted, [jobs[name] for name in batch.scenarios])
 
 
 def test_spend_by_programme_adds_up(batch):
