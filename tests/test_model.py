@@ -220,10 +220,11 @@ def test_tight_budget_is_never_overspent(putuo):
 # -------------------------------------------------------------- calibration target
 # SAIC (2013) yearly death rates by firm age: 1.6%, 6.3%, 9.5% (the peak), then above 8%.
 SAIC_DEATH_RATES = {1: 0.016, 2: 0.063, 3: 0.095, 4: 0.085, 5: 0.085}
-# Tolerance 3.5 percentage points: the SAIC profile is national (2000-2012) while the baseline is one
-# Shanghai district with the 2020 and 2022 shocks; with ~20,000 firms the sampling error of a yearly
-# rate is about 0.3 pp, so the tolerance measures model fit, not noise.
-TOLERANCE = 0.035
+# Tolerance 2.5 percentage points: the SAIC profile is national (2000-2012) while the baseline is one
+# Shanghai district with the 2020 and 2022 shocks, and "above 8%" for years 4-5 is read as 8.5%; with
+# ~20,000 firms the seed-to-seed spread of a yearly rate is about 0.5 pp (years 4-5 rest on fewer
+# firms), so the tolerance measures model fit, not noise. The calibrated baseline is within 1.2 pp.
+TOLERANCE = 0.025
 
 
 def test_baseline_death_rates_follow_the_saic_profile(putuo):
