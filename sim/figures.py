@@ -2,8 +2,9 @@
 
 Every figure compares the scenarios of one batch directory (see :mod:`sim.store`) and answers one
 question; its title says which, in plain words. Each function takes a batch (a directory or a
-:class:`Batch`) and returns a :class:`matplotlib.figure.Figure`, built without pyplot (no global
-figure registry; PNG and SVG are written through the Agg canvas). :func:`plot_all` writes every
+:class:`Batch`) and returns a :class:`matplotlib.figure.Figure` on its own Agg canvas, built
+without pyplot (no global figure registry, and the process's backend is left alone, so notebooks
+keep theirs; a notebook shows a returned figure by evaluating it). :func:`plot_all` writes every
 figure as PNG and SVG under ``OUT/figures/``.
 
 Conventions shared by all figures:
@@ -32,6 +33,7 @@ from typing import Any
 import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.dates import YearLocator
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -44,8 +46,6 @@ from sim.metrics import kaplan_meier
 from sim.scenario import Scenario
 from sim.scenario_files import ScenarioError, validate_dict
 from sim.store import BatchStore
-
-matplotlib.use("Agg")
 
 PROGRAMMES = (
     "loan_interest_subsidy",
@@ -379,7 +379,10 @@ def load_batch(out: str | Path, baseline: str | None = None, counterfactual: str
 
 # --------------------------------------------------------------------------- helpers
 def _new_figure(width: float, height: float) -> Figure:
-    return Figure(figsize=(width, height), layout="constrained", dpi=100)
+    """A figure on its own Agg canvas: no pyplot, no GUI, and the global backend left alone."""
+    fig = Figure(figsize=(width, height), layout="constrained", dpi=100)
+    FigureCanvasAgg(fig)
+    return fig
 
 
 def _legend_width(names: list[str]) -> float:
