@@ -288,6 +288,10 @@ def test_report_contents(batch_dir, tmp_path, capsys):
         assert spec.title in text
     for section in ("summary", "scenarios", "comparison", "figures", "targets", "parameters", "failures"):
         assert f'<section id="{section}">' in text
+    # the comparison table with intervals, additionality and every target
+    assert text.count("<small>[") > 30 and "Additionality against the counterfactual putuo_no_policy" in text
+    for label in load_batch(batch_dir).targets()["label"].unique():
+        assert label in text
     # failed runs are named
     assert "RuntimeError: worker ran out of memory" in text and BROKEN in text
     # nothing is loaded from elsewhere
