@@ -686,18 +686,15 @@ def validation_losses(table: pd.DataFrame, statistics: Sequence[Statistic]) -> d
 
 def plot_validation(table: pd.DataFrame, path: Path, title: str = "") -> Path:
     """Observed (+-2 se) vs simulated (mean and 5-95% interval) per statistic and variant, as PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: keeps notebooks' inline backend untouched
 
     stats = list(dict.fromkeys(table["statistic"]))
     rates = [s for s in stats if DEATH_RATE.match(s)]
     others = [s for s in stats if s not in rates]
     panels = [p for p in (rates, *[[o] for o in others]) if p]
     widths = [max(len(p), 1.5) for p in panels]
-    fig, axes = plt.subplots(1, len(panels), figsize=(2.2 + 1.6 * sum(widths), 4.2), squeeze=False,
-                             gridspec_kw={"width_ratios": widths})
+    fig = Figure(figsize=(2.2 + 1.6 * sum(widths), 4.2))
+    axes = fig.subplots(1, len(panels), squeeze=False, gridspec_kw={"width_ratios": widths})
     variants = list(dict.fromkeys(table["variant"]))
     colours = ["tab:blue", "tab:orange", "tab:green", "tab:purple"]
     offset = 0.15
@@ -724,7 +721,6 @@ def plot_validation(table: pd.DataFrame, path: Path, title: str = "") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp.png")
     fig.savefig(tmp, dpi=110)
-    plt.close(fig)
     os.replace(tmp, path)
     return path
 

@@ -481,16 +481,14 @@ def reversal_text(table: pd.DataFrame, baseline: float, noise_sd: float, method:
 def plot_outcome(indices: pd.DataFrame, oat: pd.DataFrame | None, baseline: float, method: str,
                  outcome: str, path: Path) -> Path:
     """Ranked index bars (left) and the one-at-a-time tornado (right) of one outcome, as PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: keeps notebooks' inline backend untouched
     from matplotlib.ticker import MaxNLocator
 
     top = indices.head(TOP_IN_FIGURE).iloc[::-1]
     panels = 2 if oat is not None and len(oat) else 1
     height = max(3.0, 1.5 + 0.32 * len(top))
-    fig, axes = plt.subplots(1, panels, figsize=(7.5 * panels, height), squeeze=False)
+    fig = Figure(figsize=(7.5 * panels, height))
+    axes = fig.subplots(1, panels, squeeze=False)
     ax = axes[0, 0]
     y = np.arange(len(top))
     if method == "morris":
@@ -527,7 +525,6 @@ def plot_outcome(indices: pd.DataFrame, oat: pd.DataFrame | None, baseline: floa
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp.png")
     fig.savefig(tmp, dpi=110)
-    plt.close(fig)
     tmp.replace(path)
     return path
 
