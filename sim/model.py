@@ -203,10 +203,18 @@ class StartupEcosystem(mesa.Model):
     def _sector_demand(self, idx: np.ndarray) -> np.ndarray:
         return self.demand[self.clock.t][self.population.sector[idx]]
 
-    def _expected_revenue(self, idx: np.ndarray, employees: np.ndarray) -> np.ndarray:
+    def _planning_demand(self, idx: np.ndarray) -> np.ndarray:
+        """Demand firms plan staff for: only part of a shock's fall is expected to last."""
+        pass_through = self.scenario.behaviour.staffing_shock_pass_through
+        return 1.0 - pass_through * (1.0 - self._sector_demand(idx))
+
+    def _expected_revenue(
+        self, idx: np.ndarray, employees: np.ndarray, demand: np.ndarray | None = None
+    ) -> np.ndarray:
         pop = self.population
         bonus = np.exp(self.incubation.productivity_bonus(idx))
-        return pop.revenue_yuan(idx, employees, self._sector_demand(idx), self.clock.month) * bonus
+        demand = self._sector_demand(idx) if demand is None else demand
+        return pop.revenue_yuan(idx, employees, demand, self.clock.month) * bonus
 
     def _operate(self, alive: np.ndarray, draws: np.ndarray) -> np.ndarray:
         """One month of revenue, costs, public support and loan service for live firms.
@@ -276,10 +284,12 @@ class StartupEcosystem(mesa.Model):
         """Move staff part of the way towards the profitable size, as far as cash allows.
 
         The profitable size ``E*`` equates the marginal revenue of a person,
-        ``returns_to_scale x revenue / E``, with their cost net of public support; a firm closes
-        ``hiring_adjustment_share`` of a shortfall (``shedding_adjustment_share`` of an excess)
-        each month, rounding at random, and hires only while its cash covers
-        ``hiring_cash_buffer_months`` of the enlarged costs.
+        ``returns_to_scale x revenue / E``, with their cost net of public support, at the demand
+        the firm plans for (a shock passes through only partly: firms hoard labour through
+        temporary falls). A firm closes ``hiring_adjustment_share`` of a shortfall
+        (``shedding_adjustment_share`` of an excess) each month, rounding at random, and hires
+        only while its cash covers ``hiring_cash_buffer_months`` of the enlarged costs. A firm
+        losing money with less than a month's costs in cash also sheds that share of its staff.
         """
         pop = self.population
         b = self.scenario.behaviour
@@ -287,7 +297,7 @@ class StartupEcosystem(mesa.Model):
         employees = pop.employees[idx].astype(np.float64)
         gross_cost = pop.cost_per_person_yuan()
         net_cost = np.maximum(gross_cost - per_person_support, 1.0)
-        revenue = self._expected_revenue(idx, employees)
+        revenue = self._expected_revenue(idx, employees, self._planning_demand(idx))
         productivity = revenue / np.power(employees, beta)
         with np.errstate(over="ignore"):
             target = np.power(beta * productivity / net_cost, 1.0 / (1.0 - beta))
@@ -299,6 +309,9 @@ class StartupEcosystem(mesa.Model):
         ) - employees
         hires = np.clip(np.minimum(hires, affordable), 0.0, None)
         sheds = np.floor(b.shedding_adjustment_share * np.maximum(-gap, 0.0) + u)
+        distressed = (pop.last_profit[idx] < 0) & (pop.cash[idx] < pop.monthly_cost_yuan(employees))
+        distress_cut = np.floor(b.shedding_adjustment_share * (employees - 1.0) + u)
+        sheds = np.where(distressed, np.maximum(sheds, distress_cut), sheds)
         sheds = np.minimum(sheds, employees - 1.0)
         change = np.where(hires > 0, hires, -np.maximum(sheds, 0.0)).astype(np.int32)
         pop.employees[idx] += change

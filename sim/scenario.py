@@ -191,6 +191,12 @@ class Behaviour(Section):
         0.25, unit="share of gap/month", source=A, low=0.1, high=0.5, ge=0, le=1,
         description="share of its excess staff that a firm lets go each month",
     )
+    staffing_shock_pass_through: float = param(
+        0.4, unit="share", low=0.1, high=0.7, ge=0, le=1,
+        source="assumption; at 0.4 the baseline's jobs fall ~16% in the 2022 lockdown, against Shanghai's surveyed "
+        "unemployment rate rising to about 12.5% in May 2022 (Shanghai Municipal Statistics Bureau)",
+        description="share of a demand shock firms plan staff for (the rest is expected to pass: labour hoarding)",
+    )
     hiring_cash_buffer_months: float = param(
         2.0, unit="months of costs", source=A, low=0.5, high=6.0, ge=0,
         description="cash a firm wants in hand, in months of its enlarged cost, before hiring",
