@@ -22,7 +22,7 @@ from sim.calibration import (
     validation_table,
     write_overlay,
 )
-from sim.cli_run import positive_float, seed_int
+from sim.cli_types import positive_float, positive_int, seed_int
 from sim.errors import UsageError
 from sim.outputs import atomic_write_bytes
 from sim.scenario_files import load_scenario
@@ -34,17 +34,6 @@ from sim.sensitivity import (
     run_sensitivity,
     with_parameters,
 )
-
-
-def positive_int(text: str) -> int:
-    """Argparse type: an integer >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
-    return value
 
 
 def name_list(text: str) -> list[str]:

@@ -6,20 +6,9 @@ import argparse
 from pathlib import Path
 
 from sim.batch import default_workers, run_batch
-from sim.cli_run import positive_float, seed_int
+from sim.cli_types import positive_float, positive_int, seed_int
 from sim.compare import compare_batch, format_comparison, write_comparison
 from sim.errors import UsageError
-
-
-def positive_int(text: str) -> int:
-    """Argparse type: an integer >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
-    return value
 
 
 def cmd_batch(args: argparse.Namespace) -> int:

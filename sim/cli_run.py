@@ -7,33 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.cli_types import positive_float, seed_int
 from sim.errors import UsageError
 from sim.outputs import write_run
 from sim.parameters import parameter_table
 from sim.scenario_files import load_scenario
 from sim.simulate import SimulationResult, simulate
-
-
-def positive_float(text: str) -> float:
-    """Argparse type: a number > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
-    return value
-
-
-def seed_int(text: str) -> int:
-    """Argparse type: a non-negative integer seed."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"seed must be a non-negative integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"seed must be a non-negative integer, got {text!r}")
-    return value
 
 
 def format_summary(result: SimulationResult) -> str:

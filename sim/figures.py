@@ -43,19 +43,11 @@ from matplotlib.ticker import FuncFormatter
 from sim.compare import compare_batch, default_baseline, default_counterfactual, proportion_ci
 from sim.errors import UsageError
 from sim.metrics import kaplan_meier
+from sim.population import PROGRAMMES
 from sim.scenario import Scenario
 from sim.scenario_files import ScenarioError, validate_dict
 from sim.store import BatchStore
 
-PROGRAMMES = (
-    "loan_interest_subsidy",
-    "rent_relief",
-    "incubation",
-    "talent_housing",
-    "startup_subsidies",
-    "growth_grants",
-    "training",
-)
 PROGRAMME_LABELS = {
     "loan_interest_subsidy": "Loan interest subsidy and guarantees",
     "rent_relief": "Rent relief",
