@@ -160,11 +160,13 @@ class StartupEcosystem(mesa.Model):
 
         draws = self.streams["dynamics"].standard_normal((2, pop.n))
         hire_u = self.streams["dynamics"].random(pop.n)
-        per_person_support = self._operate(alive, draws)
+        per_person_support, factor, demand = self._operate(alive, draws)
         leaving = self._exit(alive)
         exits, survivors = alive[leaving], alive[~leaving]
-        self._hire_and_shed(survivors, hire_u, per_person_support[~leaving])
-        self.growth_grants.award(survivors, self._expected_revenue(survivors, pop.employees[survivors]))
+        factor, demand = factor[~leaving], demand[~leaving]
+        self._hire_and_shed(survivors, hire_u, per_person_support[~leaving], factor, demand)
+        staff_term = np.power(pop.employees[survivors].astype(np.float64), self.scenario.behaviour.returns_to_scale)
+        self.growth_grants.award(survivors, factor * demand * staff_term)
         self._mark_high_tech(survivors)
         self._record(new.size, born.size, exits.size)
         if t + 1 >= self.n_months:
@@ -203,32 +205,33 @@ class StartupEcosystem(mesa.Model):
     def _sector_demand(self, idx: np.ndarray) -> np.ndarray:
         return self.demand[self.clock.t][self.population.sector[idx]]
 
-    def _planning_demand(self, idx: np.ndarray) -> np.ndarray:
+    def _planning_demand(self, demand: np.ndarray) -> np.ndarray:
         """Demand firms plan staff for: only part of a shock's fall is expected to last."""
         pass_through = self.scenario.behaviour.staffing_shock_pass_through
-        return 1.0 - pass_through * (1.0 - self._sector_demand(idx))
+        return 1.0 - pass_through * (1.0 - demand)
 
-    def _expected_revenue(
-        self, idx: np.ndarray, employees: np.ndarray, demand: np.ndarray | None = None
-    ) -> np.ndarray:
-        pop = self.population
-        bonus = np.exp(self.incubation.productivity_bonus(idx))
-        demand = self._sector_demand(idx) if demand is None else demand
-        return pop.revenue_yuan(idx, employees, demand, self.clock.month) * bonus
+    def _revenue_factor(self, idx: np.ndarray) -> np.ndarray:
+        """Revenue per unit of demand and of staff^returns_to_scale, mentoring included (yuan)."""
+        bonus = self.incubation.productivity_bonus(idx)
+        return self.population.revenue_factor(idx, self.clock.month, bonus)
 
-    def _operate(self, alive: np.ndarray, draws: np.ndarray) -> np.ndarray:
+    def _operate(
+        self, alive: np.ndarray, draws: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """One month of revenue, costs, public support and loan service for live firms.
 
         Returns:
-            Monthly public support per additional employee for each live firm (yuan), used in
-            hiring decisions.
+            For each live firm: public support per additional employee (yuan/month, used in
+            hiring decisions), its revenue factor and its sector's demand this month.
         """
         pop = self.population
         b = self.scenario.behaviour
         pop.log_quality[alive] += b.productivity_walk_sd * draws[0, alive]
         employees = pop.employees[alive].astype(np.float64)
         noise = np.exp(b.revenue_noise_sd * draws[1, alive] - 0.5 * b.revenue_noise_sd**2)
-        revenue = self._expected_revenue(alive, employees) * noise
+        factor = self._revenue_factor(alive)
+        demand = self._sector_demand(alive)
+        revenue = factor * demand * np.power(employees, b.returns_to_scale) * noise
         wages = employees * b.wage_yuan_month * (1 + b.social_insurance_rate)
         rent = employees * b.rent_yuan_per_workstation_month
         fixed = b.fixed_cost_yuan_month
@@ -253,12 +256,13 @@ class StartupEcosystem(mesa.Model):
             self.bank.emergency_lending(alive, monthly_cost)
 
         rent_per_person = b.rent_yuan_per_workstation_month * (1 - discount_share)
-        return (
+        per_person_support = (
             self.talent_housing.per_person_support_yuan(alive)
             + self.startup_subsidies.per_person_support_yuan(alive)
             + self.rent_relief.per_person_support_yuan(alive, rent_per_person)
             + (b.rent_yuan_per_workstation_month - rent_per_person)
         )
+        return per_person_support, factor, demand
 
     def _exit(self, alive: np.ndarray) -> np.ndarray:
         """Firms out of cash close; so do founders after a long run of losses.
@@ -280,7 +284,14 @@ class StartupEcosystem(mesa.Model):
         pop.exit_month[exits] = self.clock.month
         return cash_out | voluntary
 
-    def _hire_and_shed(self, idx: np.ndarray, hire_u: np.ndarray, per_person_support: np.ndarray) -> None:
+    def _hire_and_shed(
+        self,
+        idx: np.ndarray,
+        hire_u: np.ndarray,
+        per_person_support: np.ndarray,
+        revenue_factor: np.ndarray,
+        demand: np.ndarray,
+    ) -> None:
         """Move staff part of the way towards the profitable size, as far as cash allows.
 
         The profitable size ``E*`` equates the marginal revenue of a person,
@@ -297,8 +308,7 @@ class StartupEcosystem(mesa.Model):
         employees = pop.employees[idx].astype(np.float64)
         gross_cost = pop.cost_per_person_yuan()
         net_cost = np.maximum(gross_cost - per_person_support, 1.0)
-        revenue = self._expected_revenue(idx, employees, self._planning_demand(idx))
-        productivity = revenue / np.power(employees, beta)
+        productivity = revenue_factor * self._planning_demand(demand)
         with np.errstate(over="ignore"):
             target = np.power(beta * productivity / net_cost, 1.0 / (1.0 - beta))
         gap = np.minimum(target, NUMERICAL_MAX_STAFF) - employees

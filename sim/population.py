@@ -182,21 +182,25 @@ class FirmPopulation:
         cost0 = self.cost_per_person_yuan() * size0 + b.fixed_cost_yuan_month
         return b.revenue_cost_ratio * cost0 / size0**b.returns_to_scale
 
+    def revenue_factor(self, idx: np.ndarray, month: int, extra_log_productivity: np.ndarray | float = 0.0):
+        """Revenue of firms ``idx`` per unit of demand and of ``staff ** returns_to_scale`` (yuan/month).
+
+        Revenue = factor x demand x staff^returns_to_scale; the factor holds the firm's
+        productivity (quality, random walk, lasting boosts and ``extra_log_productivity``) and its
+        ramp-up since registration.
+        """
+        b = self.scenario.behaviour
+        age = month - self.start_month[idx]
+        ramp = 1.0 - (1.0 - b.ramp_start_share) * np.exp(-age / b.ramp_up_months)
+        productivity = np.exp(self.log_quality[idx] + self.log_boost[idx] + extra_log_productivity)
+        return self.revenue_scale() * productivity * ramp
+
     def revenue_yuan(
         self, idx: np.ndarray, employees: np.ndarray, demand: np.ndarray, month: int
     ) -> np.ndarray:
         """Expected monthly revenue of firms ``idx`` at a given staff count (no transitory noise)."""
-        b = self.scenario.behaviour
-        age = month - self.start_month[idx]
-        ramp = 1.0 - (1.0 - b.ramp_start_share) * np.exp(-age / b.ramp_up_months)
-        productivity = np.exp(self.log_quality[idx] + self.log_boost[idx])
-        return (
-            self.revenue_scale()
-            * productivity
-            * ramp
-            * demand
-            * np.power(np.maximum(employees, 0), b.returns_to_scale)
-        )
+        staff_term = np.power(np.maximum(employees, 0), self.scenario.behaviour.returns_to_scale)
+        return self.revenue_factor(idx, month) * demand * staff_term
 
     def monthly_cost_yuan(self, employees: np.ndarray) -> np.ndarray:
         """Gross monthly costs of a firm with ``employees`` staff (yuan)."""
