@@ -215,10 +215,10 @@ class FirmPopulation:
         """One row per registered firm (see README for the columns)."""
         idx = np.flatnonzero(self.registered[: self.n])
 
-        def label(values: np.ndarray) -> list[str | None]:
-            return [
-                month_labels[v - start_month] if v != NOT_SET else None for v in values.tolist()
-            ]
+        def label(values: np.ndarray) -> pd.Categorical:
+            """Months as an ordered categorical of "YYYY-MM" labels (missing where not set)."""
+            codes = np.where(values == NOT_SET, -1, values - start_month)
+            return pd.Categorical.from_codes(codes, categories=month_labels, ordered=True)
 
         frame = pd.DataFrame(
             {
