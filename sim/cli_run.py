@@ -66,15 +66,35 @@ def cmd_params(args: argparse.Namespace) -> int:
     if args.csv:
         print(table.to_csv(index=False), end="")
         return 0
-    table = table.assign(
-        range=[
-            f"[{lo:g}, {hi:g}]" if pd.notna(lo) else ""
-            for lo, hi in zip(table["low"], table["high"], strict=False)
-        ]
-    )[["name", "value", "unit", "range", "source"]]
-    with pd.option_context("display.max_rows", None, "display.max_colwidth", 90, "display.width", 250):
-        print(table.to_string(index=False))
+    rows = [
+        (
+            row.name,
+            format_value(row.value),
+            row.unit,
+            f"[{format_value(float(row.low))}, {format_value(float(row.high))}]" if pd.notna(row.low) else "",
+            row.source,
+        )
+        for row in table.itertuples(index=False)
+    ]
+    header = ("name", "value", "unit", "range", "source")
+    widths = [max(len(header[i]), *(len(r[i]) for r in rows)) for i in range(4)]
+    for line in [header, *rows]:
+        cells = [cell.ljust(width) for cell, width in zip(line[:4], widths, strict=True)]
+        print("  ".join([*cells, line[4]]))
     return 0
+
+
+def format_value(value: object) -> str:
+    """A parameter value as plain text: numbers without scientific notation where readable."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return f"{value:,.0f}"
+        return f"{value:,.6g}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -115,6 +115,15 @@ def iter_parameters(model: BaseModel, prefix: str = "") -> list[ParameterInfo]:
         extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else None
         if isinstance(value, BaseModel):
             rows.extend(iter_parameters(value, prefix=path + "."))
+        elif path == "bank.lpr_schedule":  # a dated schedule: one row per step, sourced by the field
+            for step in value:
+                rows.append(
+                    ParameterInfo(
+                        name=f"{path}.{step.start}", value=step.rate_pct, unit="percent/year",
+                        low=None, high=None, source=field.description or "", description="one-year LPR",
+                        integer=False,
+                    )
+                )
         elif isinstance(value, dict) and value and all(isinstance(v, BaseModel) for v in value.values()):
             for key, sub in value.items():
                 rows.extend(iter_parameters(sub, prefix=f"{path}.{key}."))

@@ -242,7 +242,7 @@ class LprStep(Section):
 
 LPR_SOURCE = (
     "National Interbank Funding Center, one-year LPR: 4.31% (2018, before the reform), 4.15-4.25% "
-    "(late 2019), 3.85% (2020-21), 3.65% (late 2022)"
+    "(late 2019), 3.85% (from April 2020 through 2021), 3.70% (January 2022), 3.65% (from August 2022)"
 )
 
 
