@@ -47,15 +47,11 @@ class IncubationBase(mesa.Agent):
         pop.mark_supported(admitted, self.model.clock.month)
         return admitted
 
-    def rent_discount_share(self, tenants: np.ndarray) -> np.ndarray:
-        """Share of rent waived for each tenant: the place discount, or free for graduates."""
-        s = self.model.scenario.policy.incubation
-        pop = self.model.population
-        share = np.full(tenants.size, s.place_rent_discount)
-        graduates = np.flatnonzero(pop.founder_type[tenants] == 1)
-        free_places = int(math.floor(s.free_place_share_graduates * self.places))
-        share[graduates[:free_places]] = 1.0
-        return share
+    @property
+    def free_places_for_graduates(self) -> int:
+        """Places this base gives rent-free to young graduates (004:47)."""
+        share = self.model.scenario.policy.incubation.free_place_share_graduates
+        return int(math.floor(share * self.places))
 
 
 class IncubationProgramme(Programme):
@@ -140,18 +136,24 @@ class IncubationProgramme(Programme):
         return np.where(self.model.population.incubated[idx], self.settings.mentoring_effect, 0.0)
 
     def rent_discount_share(self, idx: np.ndarray) -> np.ndarray:
-        """Share of rent waived for firms ``idx`` (zero outside incubators)."""
+        """Share of rent waived for firms ``idx``: zero outside incubators, the place discount
+        inside, and 1 for young graduates holding one of their base's free places (the base's
+        graduate tenants in order of arrival). ``idx`` must be sorted (as from ``flatnonzero``).
+        """
         share = np.zeros(idx.size)
-        if not self.enabled:
+        if not self.enabled or not self.bases:
             return share
         pop = self.model.population
         incubated = np.flatnonzero(pop.incubated[idx])
-        tenants = idx[incubated]
-        by_base = pop.incubator[tenants]
-        for base in self.bases:
-            mine = by_base == base.unique_id
-            if mine.any():
-                share[incubated[mine]] = base.rent_discount_share(tenants[mine])
+        share[incubated] = self.settings.place_rent_discount
+        graduates = incubated[pop.founder_type[idx[incubated]] == 1]
+        free_places = self.bases[0].free_places_for_graduates  # every base has the same places
+        if graduates.size and free_places > 0:
+            base_of = pop.incubator[idx[graduates]]
+            order = np.argsort(base_of, kind="stable")  # stable: arrival order within each base
+            sorted_base = base_of[order]
+            rank_in_base = np.arange(order.size) - np.searchsorted(sorted_base, sorted_base, side="left")
+            share[graduates[order[rank_in_base < free_places]]] = 1.0
         return share
 
     def pay_monthly(self, idx: np.ndarray, rent_yuan: np.ndarray, discount_share: np.ndarray) -> np.ndarray:
@@ -166,15 +168,16 @@ class IncubationProgramme(Programme):
             Rent discount credited to each firm (yuan); the services subsidy is paid to the
             bases and counts as spend but not as cash for the firm.
         """
+        credited = np.zeros(idx.size)
         if not self.enabled:
-            return np.zeros(idx.size)
-        incubated = self.model.population.incubated[idx]
-        services = np.where(incubated, self.settings.services_subsidy_yuan_per_place_month, 0.0)
-        discount = discount_share * rent_yuan
-        paid = self.pay_pro_rata(idx, discount + services)
-        requested = discount + services
+            return credited
+        inside = np.flatnonzero(self.model.population.incubated[idx])
+        discount = discount_share[inside] * rent_yuan[inside]
+        requested = discount + self.settings.services_subsidy_yuan_per_place_month
+        paid = self.pay_pro_rata(idx[inside], requested)
         ratio = np.divide(paid, requested, out=np.zeros_like(paid), where=requested > 0)
-        return discount * ratio
+        credited[inside] = discount * ratio
+        return credited
 
     def expected_first_year_support_yuan(self, idx: np.ndarray) -> np.ndarray:
         """Expected first-year rent discount: chance of applying x discount x rent."""
