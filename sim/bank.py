@@ -96,7 +96,6 @@ class Bank(mesa.Agent):
         keep = amount > 0
         idx, amount = idx[keep], amount[keep]
         guaranteed, subsidised = guaranteed[keep], subsidised[keep]
-        pop.loan_principal[idx] = amount
         pop.loan_balance[idx] = amount
         pop.loan_rate[idx] = rate_pct / 100.0
         pop.loan_instalment[idx] = amount / self.settings.loan_term_months

@@ -101,7 +101,7 @@ class StartupEcosystem(mesa.Model):
         self.demand = demand_index(scenario, self.first_month, self.n_months)
         self.relief = relief_months(scenario, self.first_month, self.n_months)
         expected = scenario.population.arrivals_per_month * self.scale * self.n_months
-        self.population = FirmPopulation(scenario, self.scale, int(expected))
+        self.population = FirmPopulation(scenario, int(expected))
 
         policy = scenario.policy
         self.bank = Bank(self)
@@ -247,7 +247,6 @@ class StartupEcosystem(mesa.Model):
         support = incubator_rent + rent_relief + housing + social_insurance
         profit = revenue - wages - rent - fixed + support - interest
         pop.cash[alive] += profit - principal
-        pop.last_revenue[alive] = revenue
         pop.last_profit[alive] = profit
         pop.loss_months[alive] = np.where(profit < 0, pop.loss_months[alive] + 1, 0)
 

@@ -52,8 +52,7 @@ class FirmPopulation:
     _FLOAT = (
         "log_quality", "log_quality_entry", "log_boost", "own_capital", "cash", "bank_noise", "incubator_noise",
         "u_register", "u_loan_apply", "u_incubation_apply", "u_state_premises", "u_take_up",
-        "loan_principal", "loan_balance", "loan_rate", "loan_instalment",
-        "loan_disbursed_total", "last_revenue", "last_profit",
+        "loan_balance", "loan_rate", "loan_instalment", "loan_disbursed_total", "last_profit",
     )
     _INT = (
         "arrival_month", "start_month", "exit_month", "employees", "initial_employees",
@@ -67,16 +66,14 @@ class FirmPopulation:
         "incubation_extended",
     )
 
-    def __init__(self, scenario: Scenario, scale: float, expected_arrivals: int) -> None:
+    def __init__(self, scenario: Scenario, expected_arrivals: int) -> None:
         """Allocate arrays.
 
         Args:
             scenario: Validated scenario (population and behaviour parameters).
-            scale: Population multiplier.
             expected_arrivals: Expected number of founders over the run (sizes the arrays).
         """
         self.scenario = scenario
-        self.scale = scale
         self.n = 0
         self.capacity = max(1024, int(expected_arrivals * 1.25) + 256)
         for name in self._FLOAT:
@@ -249,6 +246,8 @@ class FirmPopulation:
                 ),
                 "high_tech": self.high_tech_month[idx] != NOT_SET,
                 "first_support_month": label(self.first_support_month[idx]),
+                "loan_month": label(self.loan_month[idx]),
+                "grant_month": label(self.grant_month[idx]),
                 "initial_employees": self.initial_employees[idx],
                 "employees": np.where(self.alive[idx], self.employees[idx], 0),
                 "peak_employees": self.peak_employees[idx],
