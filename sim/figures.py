@@ -233,32 +233,34 @@ class Batch:
         share = f"{scale:.0%} of" if scale < 1 else f"{scale:g} times"
         return f"runs at scale {scale:g}: founders, firms, jobs and budgets are {share} the district's"
 
+    def _cached(self, key: str, load: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        """Load a table once per batch."""
+        if key not in self._cache:
+            self._cache[key] = load()
+        return self._cache[key]
+
     def metrics(self) -> pd.DataFrame:
         """One row per finished run (cached)."""
-        if "metrics" not in self._cache:
-            self._cache["metrics"] = self.store.metrics()
-        return self._cache["metrics"]
+        return self._cached("metrics", self.store.metrics)
 
     def monthly(self) -> pd.DataFrame:
         """Monthly tables of every finished run with a ``date`` column, the month's last day (cached)."""
-        if "monthly" not in self._cache:
+
+        def load() -> pd.DataFrame:
             frame = self.store.monthly()
             # a month's row holds its end-of-month state, so it is drawn at the month's last day
             frame["date"] = pd.to_datetime(frame["month"], format="%Y-%m") + pd.offsets.MonthEnd(0)
-            self._cache["monthly"] = frame
-        return self._cache["monthly"]
+            return frame
+
+        return self._cached("monthly", load)
 
     def targets(self) -> pd.DataFrame:
         """Target attainment of every finished run (cached)."""
-        if "targets" not in self._cache:
-            self._cache["targets"] = self.store.targets()
-        return self._cache["targets"]
+        return self._cached("targets", self.store.targets)
 
     def failures(self) -> pd.DataFrame:
         """Runs that raised (cached)."""
-        if "failures" not in self._cache:
-            self._cache["failures"] = self.store.failures()
-        return self._cache["failures"]
+        return self._cached("failures", self.store.failures)
 
     def firms(self, columns: list[str], scenarios: list[str] | None = None) -> pd.DataFrame:
         """Selected columns of the firm tables (all replications pooled), read column-wise."""
@@ -272,11 +274,10 @@ class Batch:
 
     def comparison(self) -> pd.DataFrame:
         """:func:`sim.compare.compare_batch` of this batch (cached; writes OUT/comparison.csv)."""
-        if "comparison" not in self._cache:
-            self._cache["comparison"] = compare_batch(
-                self.out, baseline=self.baseline, counterfactual=self.counterfactual
-            )
-        return self._cache["comparison"]
+        return self._cached(
+            "comparison",
+            lambda: compare_batch(self.out, baseline=self.baseline, counterfactual=self.counterfactual),
+        )
 
     def shocks(self) -> list[tuple[str, pd.Timestamp, pd.Timestamp]] | None:
         """Distinct shock windows ``(label, first day, day after the last shock month)``.
