@@ -29,7 +29,7 @@ PREFERRED = ("baseline", "no_policy", "lever_loans", "lever_rent_relief", "lever
 
 def pick_scenarios(count: int) -> list:
     """Scenario files (as paths) and, if too few, in-memory variants of the baseline."""
-    from sim.scenario_files import load_scenario, validate_dict
+    from sim.scenario.files import load_scenario, validate_dict
 
     folder = ROOT / "scenarios" / "putuo"
     chosen: list = [folder / f"{name}.toml" for name in PREFERRED if (folder / f"{name}.toml").exists()]
@@ -60,7 +60,7 @@ def main() -> int:
     parser.add_argument("--out", help="keep the batch here (default: a temporary directory, removed)")
     args = parser.parse_args()
 
-    from sim.batch import batch_jobs, load_scenarios, run_jobs
+    from sim.experiments.batch import batch_jobs, load_scenarios, run_jobs
 
     loaded = load_scenarios(pick_scenarios(args.scenarios))
     names = [scenario.name for scenario, _ in loaded]

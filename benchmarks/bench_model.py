@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def one_run(scenario: str, scale: float, seed: int) -> dict:
     """Run one replication in this process and report its figures."""
-    from sim.scenario_files import load_scenario
-    from sim.simulate import simulate
+    from sim.experiments.simulate import simulate
+    from sim.scenario.files import load_scenario
 
     loaded = load_scenario(scenario)
     start = time.perf_counter()

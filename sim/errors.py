@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sim.scenario_files import ScenarioError
+from sim.scenario.files import ScenarioError
 
 
 class UsageError(Exception):

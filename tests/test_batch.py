@@ -16,14 +16,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.batch import RunJob, replication_seeds, run_batch, run_jobs
+from sim.analysis.compare import COLUMNS, compare_batch, mean_ci, paired_diff_ci, ratio_of_means_ci
 from sim.cli import main
-from sim.compare import COLUMNS, compare_batch, mean_ci, paired_diff_ci, ratio_of_means_ci
 from sim.errors import UsageError
-from sim.scenario import Target
-from sim.scenario_files import load_scenario, scenario_to_toml, validate_dict
-from sim.simulate import simulate
-from sim.store import RUN_FILES, BatchStore
+from sim.experiments.batch import RunJob, replication_seeds, run_batch, run_jobs
+from sim.experiments.simulate import simulate
+from sim.io.store import RUN_FILES, BatchStore
+from sim.scenario.files import load_scenario, scenario_to_toml, validate_dict
+from sim.scenario.schema import Target
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "putuo" / "baseline.toml"
@@ -105,7 +105,7 @@ def test_kill_minus_9_then_resume_gives_the_same_summary(files, reference, tmp_p
     # the child slows each run down so it is still running when killed (the runs are identical)
     script = textwrap.dedent(f"""
         import time
-        import sim.batch as batch
+        import sim.experiments.batch as batch
         real = batch.simulate
         def slow(*args, **kwargs):
             result = real(*args, **kwargs)
@@ -212,7 +212,7 @@ def test_a_run_that_raises_is_recorded_and_the_batch_goes_on(files, tmp_path):
 
 
 def test_monkeypatched_failure_in_process(files, tmp_path, monkeypatch):
-    import sim.batch as batch
+    import sim.experiments.batch as batch
 
     real = batch.simulate
 

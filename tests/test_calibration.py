@@ -12,8 +12,7 @@ import pandas as pd
 import pytest
 import tomli_w
 
-from sim.batch import replication_seeds
-from sim.calibration import (
+from sim.analysis.calibration import (
     Statistic,
     calibrate,
     calibration_parameters,
@@ -22,10 +21,11 @@ from sim.calibration import (
     simulate_statistics,
     weighted_loss,
 )
+from sim.analysis.sensitivity import with_parameters
 from sim.errors import UsageError
-from sim.parameters import iter_parameters
-from sim.scenario_files import ScenarioError, load_scenario
-from sim.sensitivity import with_parameters
+from sim.experiments.batch import replication_seeds
+from sim.scenario.files import ScenarioError, load_scenario
+from sim.scenario.parameters import iter_parameters
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "putuo" / "baseline.toml"

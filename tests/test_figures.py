@@ -13,11 +13,13 @@ import pytest
 from matplotlib.collections import PolyCollection
 from matplotlib.patches import Rectangle
 
-from sim.batch import run_batch
+from sim.analysis.compare import compare_batch
 from sim.cli import main
-from sim.compare import compare_batch
 from sim.errors import UsageError
-from sim.figures import (
+from sim.experiments.batch import run_batch
+from sim.experiments.metrics import survival_at
+from sim.io.store import BatchStore
+from sim.present.figures import (
     FIGURES,
     fig_active_firms_and_jobs,
     fig_levers,
@@ -31,11 +33,9 @@ from sim.figures import (
     scenario_colours,
     wrap,
 )
-from sim.metrics import survival_at
-from sim.parameters import parameter_table
-from sim.report import write_report
-from sim.scenario_files import load_scenario
-from sim.store import BatchStore
+from sim.present.report import write_report
+from sim.scenario.files import load_scenario
+from sim.scenario.parameters import parameter_table
 
 ROOT = Path(__file__).resolve().parents[1]
 SCALE = 0.1
@@ -144,7 +144,7 @@ def test_survival_by_scenario(batch):
         y = line.get_ydata()
         assert y[0] == 100 and np.all(np.diff(y) <= 1e-12) and y[-1] > 0  # survival falls from 100%
         assert line.get_color() == batch.colours[name]
-    # right panel: 3-year survival per scenario, the same number as sim.metrics.survival_at
+    # right panel: 3-year survival per scenario, the same number as sim.experiments.metrics.survival_at
     firms = batch.firms(["lifetime_months", "censored"], ["putuo_baseline"])
     points = [line for line in dots.get_lines() if line.get_marker() == "o"]
     assert len(points) == 3

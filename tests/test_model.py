@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.metrics import death_rates_by_age
-from sim.model import StartupEcosystem
-from sim.population import PROGRAMMES
-from sim.scenario import Scenario
-from sim.scenario_files import load_scenario
-from sim.simulate import simulate
+from sim.core.model import StartupEcosystem
+from sim.core.population import PROGRAMMES
+from sim.experiments.metrics import death_rates_by_age
+from sim.experiments.simulate import simulate
+from sim.scenario.files import load_scenario
+from sim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 PUTUO = ROOT / "scenarios" / "putuo" / "baseline.toml"

@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.cli_scenarios import show_text
-from sim.scenario import Scenario, TalentHousing
-from sim.scenario_files import ScenarioError, deep_merge, load_resolved, load_scenario, resolve_file
-from sim.simulate import simulate
+from sim.cli.scenarios import show_text
+from sim.experiments.simulate import simulate
+from sim.scenario.files import ScenarioError, deep_merge, load_resolved, load_scenario, resolve_file
+from sim.scenario.schema import Scenario, TalentHousing
 
 REPO = Path(__file__).resolve().parents[1]
 LIBRARY = REPO / "scenarios"

@@ -12,9 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.parameters import ranged_parameters
-from sim.scenario_files import ScenarioError, load_scenario
-from sim.sensitivity import (
+from sim.analysis.sensitivity import (
     PROGRAMMES,
     analyze_design,
     analyze_model,
@@ -27,6 +25,8 @@ from sim.sensitivity import (
     select_parameters,
     with_parameters,
 )
+from sim.scenario.files import ScenarioError, load_scenario
+from sim.scenario.parameters import ranged_parameters
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "putuo" / "baseline.toml"
@@ -190,7 +190,7 @@ def test_run_sensitivity_common_seed_outputs_and_resume(tmp_path, baseline):
     # additional_jobs is the paired difference
     runs = summary[summary["replication"] == 0].set_index("scenario")
     cf = no_policy(baseline, reference=baseline)
-    from sim.outputs import scenario_hash
+    from sim.io.outputs import scenario_hash
 
     cf_name = f"nopolicy_{scenario_hash(cf)[:12]}"
     assert first.baseline["additional_jobs"] == runs.loc["baseline", "jobs_created"] - runs.loc[cf_name, "jobs_created"]

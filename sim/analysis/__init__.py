@@ -1,0 +1,1 @@
+"""Analysis (computation only): comparisons, sensitivity analysis and calibration."""

@@ -1,0 +1,77 @@
+"""``startup-sim batch`` and ``startup-sim compare``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from sim.analysis.compare import compare_batch, format_comparison, write_comparison
+from sim.cli.types import positive_float, positive_int, seed_int
+from sim.errors import UsageError
+from sim.experiments.batch import default_workers, run_batch
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    """Run scenarios x replications into a batch directory and print where the summary is."""
+    executor = args.executor or ("dask" if args.scheduler else "local")
+    if args.scheduler and executor != "dask":
+        raise UsageError("--scheduler: only with --executor dask")
+    out = Path(args.out) if args.out else Path("results") / "batch"
+    summary = run_batch(
+        args.scenarios, args.replications, out, workers=args.workers, executor=executor,
+        scheduler=args.scheduler, root_seed=args.seed, resume=args.resume, scale=args.scale,
+        progress=not args.quiet,
+    )
+    failed = int((summary["status"] == "failed").sum())
+    ok = len(summary) - failed
+    print(f"{ok} runs ok, {failed} failed; wrote {out}/summary.csv, {out}/manifest.json and {out}/runs/")
+    if failed:
+        first = summary.loc[summary["status"] == "failed"].iloc[0]
+        print(f"first failure: {first['scenario']} replication {first['replication']}: {first['error']}")
+        print(f"details in {out}/runs/<scenario>/rNNNN.failed.json; rerun with --resume to retry failed runs")
+    print(f"compare the scenarios with: startup-sim compare {out}")
+    return 1 if failed else 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Print and write ``OUT/comparison.csv``."""
+    table = compare_batch(args.out, baseline=args.baseline, counterfactual=args.counterfactual)
+    path = write_comparison(args.out, table)
+    print(format_comparison(table))
+    print(f"\nwrote {path} ({len(table)} rows; every metric)")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``batch`` and ``compare``."""
+    batch = sub.add_parser(
+        "batch", help="run scenarios x replications (paired seeds) locally or on a Dask cluster",
+        description="Run every scenario --replications times. Replication r uses the same seed in every "
+        "scenario (common random numbers). Each run is stored as soon as it finishes; --resume completes "
+        "an interrupted batch.",
+    )
+    batch.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario TOML files (unique names)")
+    batch.add_argument("--replications", "-n", type=positive_int, required=True, help="replications per scenario")
+    batch.add_argument("--workers", "-j", type=positive_int, default=None,
+                       help=f"worker processes (default: CPU count capped, here {default_workers()})")
+    batch.add_argument("--executor", choices=("local", "dask"), default=None,
+                       help="local process pool (default) or Dask distributed")
+    batch.add_argument("--scheduler", metavar="ADDRESS",
+                       help="Dask scheduler, e.g. tcp://HOST:8786 (default: start a LocalCluster on 127.0.0.1)")
+    batch.add_argument("--seed", type=seed_int, default=0, help="root seed of the replications (default 0)")
+    batch.add_argument("--out", help="batch directory (default results/batch)")
+    batch.add_argument("--resume", action="store_true", help="complete the batch already in --out")
+    batch.add_argument("--scale", type=positive_float, default=1.0,
+                       help="population/capacity/budget multiplier of every run (default 1)")
+    batch.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    batch.set_defaults(handler=cmd_batch)
+
+    compare = sub.add_parser(
+        "compare", help="means, paired differences, target probabilities and additionality of a batch",
+    )
+    compare.add_argument("out", metavar="OUT", help="batch directory")
+    compare.add_argument("--baseline", metavar="NAME",
+                         help="scenario to difference against (default: the one named *baseline, else the first)")
+    compare.add_argument("--counterfactual", metavar="NAME",
+                         help="no-policy scenario for additionality (default: the one whose name contains no_policy)")
+    compare.set_defaults(handler=cmd_compare)

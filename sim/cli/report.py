@@ -1,0 +1,46 @@
+"""``startup-sim plot`` (every figure as PNG and SVG) and ``startup-sim report`` (one HTML file)."""
+
+from __future__ import annotations
+
+import argparse
+
+from sim.present.figures import load_batch, plot_all
+from sim.present.report import write_report
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    """Write every figure of a batch under ``OUT/figures/``."""
+    batch = load_batch(args.out, baseline=args.baseline, counterfactual=args.counterfactual)
+    paths = plot_all(args.out, batch=batch)
+    print(f"wrote {len(paths)} files ({len(paths) // 2} figures as PNG and SVG) to {batch.out / 'figures'}/")
+    for path in paths:
+        if path.suffix == ".png":
+            print(f"  {path.name}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the self-contained HTML report of a batch."""
+    path = write_report(args.out, args.html, baseline=args.baseline, counterfactual=args.counterfactual)
+    print(f"wrote {path}")
+    return 0
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("out", metavar="OUT", help="batch directory (written by startup-sim batch)")
+    parser.add_argument("--baseline", metavar="NAME",
+                        help="scenario the others are compared with (default: the name ending in 'baseline')")
+    parser.add_argument("--counterfactual", metavar="NAME",
+                        help="scenario with every programme off (default: a name containing 'no_policy')")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``plot`` and ``report``."""
+    plot = sub.add_parser("plot", help="write every figure of a batch as PNG and SVG under OUT/figures/")
+    _common(plot)
+    plot.set_defaults(handler=cmd_plot)
+
+    report = sub.add_parser("report", help="write one self-contained HTML report comparing a batch's scenarios")
+    _common(report)
+    report.add_argument("--html", metavar="FILE", help="output file (default OUT/report.html)")
+    report.set_defaults(handler=cmd_report)

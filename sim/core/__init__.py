@@ -1,0 +1,1 @@
+"""The simulation core: the Mesa model, the firm population, the bank and the shocks."""

@@ -1,0 +1,285 @@
+"""Founders and their firms, held as numpy arrays (one slot per nascent founder).
+
+Every nascent founder gets a slot when they arrive; the slot becomes a firm if they register.
+All per-person random numbers are drawn at arrival, in a fixed block per person, from uniforms
+(transformed by inverse CDFs). Monthly firm-level shocks are drawn for *every* slot that has
+arrived, alive or not. Arrivals do not depend on policy, so slot ``i`` is the same person in
+every scenario run with the same seed: scenario differences are paired (common random numbers).
+
+Founder types: 0 = other resident, 1 = young college graduate, 2 = returnee.
+Sectors: 0 = technology / R&D services, 1 = business services, 2 = consumer services.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.special import ndtri
+from scipy.stats import poisson
+
+from sim.scenario.schema import Scenario
+
+FOUNDER_TYPES = ("other", "young_graduate", "returnee")
+SECTORS = ("tech", "services", "consumer")
+PROGRAMMES = (
+    "loan_interest_subsidy",
+    "rent_relief",
+    "incubation",
+    "talent_housing",
+    "startup_subsidies",
+    "growth_grants",
+    "training",
+)
+NOT_SET = -1
+# "Helped to start a business" (001:21) counts support in the start-up phase: before founding or
+# within the firm's first year (assumption: the documents count people at founding).
+HELPED_WINDOW_MONTHS = 12
+
+# Columns of the per-founder uniform block drawn at arrival.
+_U_TYPE, _U_SECTOR, _U_QUALITY, _U_CAPITAL, _U_COLLATERAL, _U_TEAM = range(6)
+_U_REGISTER, _U_LOAN_APPLY, _U_BANK_NOISE, _U_INCUBATION_APPLY = range(6, 10)
+_U_INCUBATOR_NOISE, _U_STATE_PREMISES, _U_TAKE_UP = range(10, 13)
+N_UNIFORMS = 13
+
+
+class FirmPopulation:
+    """Array state of all founders and firms in one run.
+
+    Attributes are numpy arrays of length ``capacity``; only the first ``n`` slots are in use.
+    Money in yuan, time in absolute months (see :mod:`sim.calendar`).
+    """
+
+    _FLOAT = (
+        "log_quality", "log_quality_entry", "log_boost", "own_capital", "cash", "bank_noise", "incubator_noise",
+        "u_register", "u_loan_apply", "u_incubation_apply", "u_state_premises", "u_take_up",
+        "loan_balance", "loan_rate", "loan_instalment", "loan_disbursed_total", "last_profit",
+    )
+    _INT = (
+        "arrival_month", "start_month", "exit_month", "employees", "initial_employees",
+        "peak_employees", "loss_months", "incubator", "incubation_start", "high_tech_month",
+        "grant_month", "loan_month", "first_support_month",
+    )
+    _INT8 = ("founder_type", "sector", "exit_reason", "grant_type")
+    _BOOL = (
+        "has_collateral", "trained", "registered", "alive", "incubated", "ever_incubated",
+        "loan_guaranteed", "loan_subsidised", "loan_defaulted", "emergency_loan",
+        "incubation_extended",
+    )
+
+    def __init__(self, scenario: Scenario, expected_arrivals: int) -> None:
+        """Allocate arrays.
+
+        Args:
+            scenario: Validated scenario (population and behaviour parameters).
+            expected_arrivals: Expected number of founders over the run (sizes the arrays).
+        """
+        self.scenario = scenario
+        self.n = 0
+        self.capacity = max(1024, int(expected_arrivals * 1.25) + 256)
+        for name in self._FLOAT:
+            setattr(self, name, np.zeros(self.capacity, dtype=np.float64))
+        for name in self._INT:
+            setattr(self, name, np.full(self.capacity, NOT_SET, dtype=np.int32))
+        for name in self._INT8:
+            setattr(self, name, np.full(self.capacity, NOT_SET, dtype=np.int8))
+        for name in self._BOOL:
+            setattr(self, name, np.zeros(self.capacity, dtype=bool))
+        # yuan received from each programme, one row per programme (rows contiguous)
+        self.support_yuan = np.zeros((len(PROGRAMMES), self.capacity), dtype=np.float64)
+        self.loss_months[:] = 0
+        # Poisson CDF of the initial team (besides the founder), for exact inversion of uniforms.
+        mean_team = scenario.population.initial_employees_mean
+        self._team_size_cdf = poisson.cdf(np.arange(int(mean_team + 20 * np.sqrt(mean_team) + 20)), mean_team)
+        self.incubation_start[:] = NOT_SET
+
+    # ------------------------------------------------------------------ arrays
+    def _grow(self, needed: int) -> None:
+        if needed <= self.capacity:
+            return
+        new_capacity = max(needed, 2 * self.capacity)
+        for name in self._FLOAT + self._INT + self._INT8 + self._BOOL:
+            old = getattr(self, name)
+            fill = 0 if old.dtype in (np.float64, np.bool_) else NOT_SET
+            new = np.full(new_capacity, fill, dtype=old.dtype)
+            new[: self.capacity] = old
+            setattr(self, name, new)
+        self.loss_months[self.capacity :] = 0
+        support = np.zeros((len(PROGRAMMES), new_capacity))
+        support[:, : self.capacity] = self.support_yuan
+        self.support_yuan = support
+        self.capacity = new_capacity
+
+    def arrive(self, month: int, uniforms: np.ndarray) -> np.ndarray:
+        """Add nascent founders described by a block of uniforms.
+
+        Args:
+            month: Absolute month of arrival.
+            uniforms: Array of shape (k, N_UNIFORMS) of U(0,1) draws, one row per founder.
+
+        Returns:
+            Indices of the new slots.
+        """
+        k = uniforms.shape[0]
+        self._grow(self.n + k)
+        idx = np.arange(self.n, self.n + k)
+        self.n += k
+        pop = self.scenario.population
+        u = np.clip(uniforms, 1e-12, 1 - 1e-12)
+
+        founder_type = np.zeros(k, dtype=np.int8)
+        founder_type[u[:, _U_TYPE] < pop.share_young_graduates] = 1
+        founder_type[
+            (u[:, _U_TYPE] >= pop.share_young_graduates)
+            & (u[:, _U_TYPE] < pop.share_young_graduates + pop.share_returnees)
+        ] = 2
+        sector = np.ones(k, dtype=np.int8)
+        sector[u[:, _U_SECTOR] < pop.share_tech] = 0
+        sector[u[:, _U_SECTOR] >= 1 - pop.share_consumer] = 2
+
+        skill_offset = np.array([0.0, pop.graduate_skill_offset, pop.returnee_skill_offset])
+        capital_multiplier = np.array(
+            [1.0, pop.graduate_capital_multiplier, pop.returnee_capital_multiplier]
+        )
+        behaviour = self.scenario.behaviour
+        self.arrival_month[idx] = month
+        self.founder_type[idx] = founder_type
+        self.sector[idx] = sector
+        self.log_quality[idx] = (
+            behaviour.quality_log_sd * ndtri(u[:, _U_QUALITY]) + skill_offset[founder_type]
+        )
+        self.own_capital[idx] = (
+            pop.own_capital_median_yuan
+            * capital_multiplier[founder_type]
+            * np.exp(pop.own_capital_log_sd * ndtri(u[:, _U_CAPITAL]))
+        )
+        self.has_collateral[idx] = u[:, _U_COLLATERAL] < self.scenario.bank.collateral_share
+        self.initial_employees[idx] = 1 + np.searchsorted(
+            self._team_size_cdf, u[:, _U_TEAM], side="right"
+        ).astype(np.int32)
+        self.log_quality_entry[idx] = self.log_quality[idx]
+        self.u_register[idx] = u[:, _U_REGISTER]
+        self.u_loan_apply[idx] = u[:, _U_LOAN_APPLY]
+        self.bank_noise[idx] = ndtri(u[:, _U_BANK_NOISE])
+        self.u_incubation_apply[idx] = u[:, _U_INCUBATION_APPLY]
+        self.incubator_noise[idx] = ndtri(u[:, _U_INCUBATOR_NOISE])
+        self.u_state_premises[idx] = u[:, _U_STATE_PREMISES]
+        self.u_take_up[idx] = u[:, _U_TAKE_UP]
+        return idx
+
+    # ----------------------------------------------------------- firm economics
+    def cost_per_person_yuan(self) -> float:
+        """Gross monthly cost of one person: wage, employer social insurance and rent."""
+        b = self.scenario.behaviour
+        return b.wage_yuan_month * (1 + b.social_insurance_rate) + b.rent_yuan_per_workstation_month
+
+    def revenue_scale(self) -> float:
+        """Constant so that a median firm at the mean initial size earns ``revenue_cost_ratio`` x cost."""
+        b = self.scenario.behaviour
+        size0 = 1.0 + self.scenario.population.initial_employees_mean
+        cost0 = self.cost_per_person_yuan() * size0 + b.fixed_cost_yuan_month
+        return b.revenue_cost_ratio * cost0 / size0**b.returns_to_scale
+
+    def revenue_factor(self, idx: np.ndarray, month: int, extra_log_productivity: np.ndarray | float = 0.0):
+        """Revenue of firms ``idx`` per unit of demand and of ``staff ** returns_to_scale`` (yuan/month).
+
+        Revenue = factor x demand x staff^returns_to_scale; the factor holds the firm's
+        productivity (quality, random walk, lasting boosts and ``extra_log_productivity``) and its
+        ramp-up since registration.
+        """
+        b = self.scenario.behaviour
+        age = month - self.start_month[idx]
+        ramp = 1.0 - (1.0 - b.ramp_start_share) * np.exp(-age / b.ramp_up_months)
+        productivity = np.exp(self.log_quality[idx] + self.log_boost[idx] + extra_log_productivity)
+        return self.revenue_scale() * productivity * ramp
+
+    def revenue_yuan(
+        self, idx: np.ndarray, employees: np.ndarray, demand: np.ndarray, month: int
+    ) -> np.ndarray:
+        """Expected monthly revenue of firms ``idx`` at a given staff count (no transitory noise)."""
+        staff_term = np.power(np.maximum(employees, 0), self.scenario.behaviour.returns_to_scale)
+        return self.revenue_factor(idx, month) * demand * staff_term
+
+    def monthly_cost_yuan(self, employees: np.ndarray) -> np.ndarray:
+        """Gross monthly costs of a firm with ``employees`` staff (yuan)."""
+        return self.cost_per_person_yuan() * employees + self.scenario.behaviour.fixed_cost_yuan_month
+
+    def expected_start_cost_yuan(self, idx: np.ndarray) -> np.ndarray:
+        """A founder's expected first-year gross costs at the initial size (yuan)."""
+        return 12.0 * self.monthly_cost_yuan(self.initial_employees[idx])
+
+    # ------------------------------------------------------------------ tables
+    def firm_table(self, month_labels: list[str], start_month: int) -> pd.DataFrame:
+        """One row per registered firm (see README for the columns)."""
+        idx = np.flatnonzero(self.registered[: self.n])
+
+        def label(values: np.ndarray) -> pd.Categorical:
+            """Months as an ordered categorical of "YYYY-MM" labels (missing where not set)."""
+            codes = np.where(values == NOT_SET, -1, values - start_month)
+            return pd.Categorical.from_codes(codes, categories=month_labels, ordered=True)
+
+        frame = pd.DataFrame(
+            {
+                "firm_id": idx.astype(np.int64),
+                "start_month": label(self.start_month[idx]),
+                "exit_month": label(self.exit_month[idx]),
+                "censored": ~(self.exit_month[idx] != NOT_SET),
+                "lifetime_months": self.lifetime_months(idx, start_month + len(month_labels) - 1),
+                "exit_reason": pd.Categorical.from_codes(
+                    np.where(self.exit_reason[idx] < 0, 0, self.exit_reason[idx] + 1),
+                    categories=["alive", "cash_out", "voluntary"],
+                ),
+                "founder_type": pd.Categorical.from_codes(
+                    self.founder_type[idx], categories=list(FOUNDER_TYPES)
+                ),
+                "sector": pd.Categorical.from_codes(self.sector[idx], categories=list(SECTORS)),
+                "log_quality_at_entry": self.log_quality_entry[idx],
+                "trained": self.trained[idx],
+                "incubated": self.ever_incubated[idx],
+                "loan": self.loan_disbursed_total[idx] > 0,
+                "loan_yuan": self.loan_disbursed_total[idx],
+                "loan_guaranteed": self.loan_guaranteed[idx],
+                "loan_defaulted": self.loan_defaulted[idx],
+                "emergency_loan": self.emergency_loan[idx],
+                "grant_type": pd.Categorical.from_codes(
+                    np.where(self.grant_type[idx] < 0, 0, self.grant_type[idx] + 1),
+                    categories=["none", "innovation", "technology"],
+                ),
+                "high_tech": self.high_tech_month[idx] != NOT_SET,
+                "first_support_month": label(self.first_support_month[idx]),
+                "loan_month": label(self.loan_month[idx]),
+                "grant_month": label(self.grant_month[idx]),
+                "initial_employees": self.initial_employees[idx],
+                "employees": np.where(self.alive[idx], self.employees[idx], 0),
+                "peak_employees": self.peak_employees[idx],
+            }
+        )
+        for j, name in enumerate(PROGRAMMES):
+            frame[f"support_{name}_yuan"] = self.support_yuan[j, idx]
+        frame["support_total_yuan"] = self.support_yuan[:, idx].sum(axis=0)
+        frame["helped"] = self.helped(idx)
+        return frame
+
+    def lifetime_months(self, idx: np.ndarray, last_month: int) -> np.ndarray:
+        """Months a firm operated: to its exit month, or to the end of the run if still alive."""
+        end = np.where(self.exit_month[idx] != NOT_SET, self.exit_month[idx], last_month)
+        return (end - self.start_month[idx] + 1).astype(np.int64)
+
+    def mark_supported(self, idx: np.ndarray, month: int) -> None:
+        """Record the first month a founder received public support."""
+        fresh = idx[self.first_support_month[idx] == NOT_SET]
+        self.first_support_month[fresh] = month
+
+    def takes_up_support(self, idx: np.ndarray) -> np.ndarray:
+        """Founders who know of and apply for district programmes."""
+        return self.u_take_up[idx] < self.scenario.behaviour.support_take_up_share
+
+    def helped(self, idx: np.ndarray) -> np.ndarray:
+        """Founder was helped to start a business: public support of any kind before founding or
+        within the firm's first ``HELPED_WINDOW_MONTHS`` months (see README for the definition).
+        """
+        first = self.first_support_month[idx]
+        return (
+            self.registered[idx]
+            & (first != NOT_SET)
+            & (first - self.start_month[idx] < HELPED_WINDOW_MONTHS)
+        )

@@ -1,0 +1,1 @@
+"""Experiments: the pure simulate() entry point, outcomes and batches of paired replications."""

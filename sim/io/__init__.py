@@ -1,0 +1,1 @@
+"""Input and output: atomic writes, run outputs and the batch store."""

@@ -1,0 +1,1 @@
+"""Policy levers: the programme interface and one module per lever (incubation included)."""

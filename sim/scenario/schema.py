@@ -1,0 +1,654 @@
+"""Scenario schema: a district, a period, behaviour parameters, a policy mix, shocks and targets.
+
+A scenario is a TOML file validated into :class:`Scenario`. Every numeric field is declared with
+:func:`sim.scenario.parameters.param` and so carries a unit, a source and (for assumptions) a plausible
+range. Defaults are the Putuo baseline; the files under ``scenarios/`` set the policies
+explicitly. Loading files (with ``extends`` inheritance and one-line errors) lives in
+:mod:`sim.scenario.files`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from sim.calendar import parse_month
+from sim.scenario.parameters import (
+    SEED_PUTUO_PLAN_2019,
+    SEED_PUTUO_RELIEF_2023,
+    SEED_PUTUO_REPLY_2022,
+    SEED_YANGPU_PLAN_2020,
+    SEED_YANGPU_REPLY_2022,
+    param,
+)
+
+A = "assumption"
+SAIC_2013 = (
+    "calibrated to SAIC 2013 report on the survival of domestic enterprises "
+    "(death rate by firm age 1.6% yr1, 6.3% yr2, 9.5% yr3, >8% yrs 4-7)"
+)
+JOBS_PER_STARTUP = (
+    "calibrated to Shanghai Employment Promotion Center surveys: about 8 jobs per startup "
+    "(8.1-8.8, 2015-2020)"
+)
+CALIBRATED = (
+    "assumption, calibrated to the SAIC 2013 death rates by firm age and ~8 jobs per startup "
+    "(Shanghai Employment Promotion Center) on the Putuo baseline: startup-sim calibrate, "
+    "Nelder-Mead, loss 2.2 -> 0.11, held-out seeds 3.0 -> 1.6 (data/calibration/putuo_baseline)"
+)
+LOAN_LIMITS = (
+    "Shanghai guaranteed start-up loan rules before 2024: individuals up to 0.5 M yuan, "
+    "firms up to 3 M yuan"
+)
+
+
+class Section(BaseModel):
+    """Base of every scenario table: unknown keys are errors, assignments are validated."""
+
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, strict=True, allow_inf_nan=False
+    )
+
+
+class Period(Section):
+    """Simulated months, inclusive."""
+
+    start: str = Field("2018-01", description="first simulated month, YYYY-MM")
+    end: str = Field("2022-12", description="last simulated month, YYYY-MM")
+
+    @field_validator("start", "end")
+    @classmethod
+    def _valid_month(cls, value: str) -> str:
+        parse_month(value)
+        return value
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> Period:
+        if parse_month(self.end) < parse_month(self.start):
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+    @property
+    def n_months(self) -> int:
+        """Number of simulated months."""
+        return parse_month(self.end) - parse_month(self.start) + 1
+
+
+class Population(Section):
+    """Nascent founders arriving in the district and the firms they would start."""
+
+    arrivals_per_month: float = param(
+        700.0, unit="persons/month", source=A, low=350.0, high=1400.0, ge=0, le=1e6,
+        description="nascent founders considering a start-up in the district each month",
+    )
+    share_young_graduates: float = param(
+        0.40, unit="share", source=A, low=0.25, high=0.55, ge=0, le=1,
+        description="young college graduates among nascent founders",
+    )
+    share_returnees: float = param(
+        0.06, unit="share", source=A, low=0.02, high=0.12, ge=0, le=1,
+        description="returnees from study abroad among nascent founders",
+    )
+    share_tech: float = param(
+        0.35, unit="share", source=A, low=0.2, high=0.5, ge=0, le=1,
+        description="founders in technology / R&D services (Putuo's key sectors, 001:37)",
+    )
+    share_consumer: float = param(
+        0.30, unit="share", source=A, low=0.2, high=0.45, ge=0, le=1,
+        description="founders in catering, retail and other consumer services (shock-exposed)",
+    )
+    initial_employees_mean: float = param(
+        1.2, unit="persons", source=A, low=0.5, high=2.5, ge=0, le=50,
+        description="mean employees at registration besides the founder (Poisson)",
+    )
+    own_capital_median_yuan: float = param(
+        150_000.0, unit="yuan", source=A, low=80_000.0, high=300_000.0, ge=0,
+        description="median own start capital of a founder (lognormal)",
+    )
+    own_capital_log_sd: float = param(
+        0.8, unit="log yuan", source=A, low=0.5, high=1.2, ge=0, le=5,
+        description="dispersion of own start capital",
+    )
+    returnee_capital_multiplier: float = param(
+        1.8, unit="ratio", source=A, low=1.0, high=3.0, ge=0,
+        description="returnees' start capital relative to other founders",
+    )
+    graduate_capital_multiplier: float = param(
+        0.6, unit="ratio", source=A, low=0.4, high=1.0, ge=0,
+        description="young graduates' start capital relative to other founders",
+    )
+    graduate_skill_offset: float = param(
+        -0.05, unit="log productivity", source=A, low=-0.15, high=0.05, ge=-2, le=2,
+        description="young graduates' productivity relative to other founders (less experience)",
+    )
+    returnee_skill_offset: float = param(
+        0.05, unit="log productivity", source=A, low=0.0, high=0.15, ge=-2, le=2,
+        description="returnees' productivity relative to other founders",
+    )
+
+    @model_validator(mode="after")
+    def _shares_sum(self) -> Population:
+        if self.share_young_graduates + self.share_returnees > 1:
+            raise ValueError("share_young_graduates + share_returnees exceeds 1")
+        if self.share_tech + self.share_consumer > 1:
+            raise ValueError("share_tech + share_consumer exceeds 1")
+        return self
+
+
+class Behaviour(Section):
+    """Firm economics and founders' decisions."""
+
+    wage_yuan_month: float = param(
+        8_000.0, unit="yuan/person/month", source=A, low=6_000.0, high=11_000.0, gt=0,
+        description="gross wage cost per person incl. founder draw (near Shanghai's average wage)",
+    )
+    social_insurance_rate: float = param(
+        0.30, unit="share of wage", source=A, low=0.26, high=0.37, ge=0, le=1,
+        description="employer social insurance and housing fund contributions",
+    )
+    rent_yuan_per_workstation_month: float = param(
+        1_200.0, unit="yuan/person/month", source=A, low=700.0, high=2_000.0, ge=0,
+        description="office rent per workstation outside incubators",
+    )
+    fixed_cost_yuan_month: float = param(
+        6_471.0, unit="yuan/month", source=CALIBRATED, low=3_000.0, high=9_000.0, ge=0,
+        description="fixed monthly costs of running a firm (services, equipment, fees)",
+    )
+    revenue_cost_ratio: float = param(
+        1.279, unit="ratio", source=CALIBRATED, low=1.15, high=1.5, gt=0,
+        description="revenue / cost (staff and fixed) of the median firm at the initial size, fully ramped",
+    )
+    quality_log_sd: float = param(
+        0.1014, unit="log productivity", source=CALIBRATED, low=0.08, high=0.2, ge=0, le=3,
+        description="dispersion of founders' business quality at entry",
+    )
+    productivity_walk_sd: float = param(
+        0.0641, unit="log productivity/month", source=CALIBRATED, low=0.03, high=0.08, ge=0, le=1,
+        description="monthly random-walk shocks to a firm's productivity",
+    )
+    revenue_noise_sd: float = param(
+        0.10, unit="log revenue", source=A, low=0.0, high=0.25, ge=0, le=2,
+        description="transitory month-to-month revenue noise",
+    )
+    returns_to_scale: float = param(
+        0.7095, unit="elasticity", source=CALIBRATED, low=0.6, high=0.8, gt=0, le=1,
+        description="elasticity of revenue with respect to staff; sets each firm's profitable size",
+    )
+    ramp_up_months: float = param(
+        6.86, unit="months", source=CALIBRATED, low=3.0, high=15.0, gt=0,
+        description="time constant of a new firm's revenue ramp-up",
+    )
+    ramp_start_share: float = param(
+        0.965, unit="share", source=CALIBRATED, low=0.6, high=0.99, ge=0, le=1,
+        description="revenue at registration as a share of fully ramped revenue",
+    )
+    hiring_adjustment_share: float = param(
+        0.198, unit="share of gap/month", source=CALIBRATED, low=0.05, high=0.3, ge=0, le=1,
+        description="share of the gap to its profitable size that a firm hires each month",
+    )
+    shedding_adjustment_share: float = param(
+        0.25, unit="share of gap/month", source=A, low=0.1, high=0.5, ge=0, le=1,
+        description="share of its excess staff that a firm lets go each month",
+    )
+    staffing_shock_pass_through: float = param(
+        0.4, unit="share", low=0.1, high=0.7, ge=0, le=1,
+        source="assumption; at 0.4 the baseline's jobs fall ~16% in the 2022 lockdown, against Shanghai's surveyed "
+        "unemployment rate rising to about 12.5% in May 2022 (Shanghai Municipal Statistics Bureau)",
+        description="share of a demand shock firms plan staff for (the rest is expected to pass: labour hoarding)",
+    )
+    hiring_cash_buffer_months: float = param(
+        2.0, unit="months of costs", source=A, low=0.5, high=6.0, ge=0,
+        description="cash a firm wants in hand, in months of its enlarged cost, before hiring",
+    )
+    voluntary_exit_loss_months: int = param(
+        12, unit="months", source=CALIBRATED, low=9, high=18, ge=1, le=600,
+        description="consecutive loss-making months after which a founder closes the firm",
+    )
+    registration_base_logit: float = param(
+        0.0, unit="logit", source=A, low=-1.0, high=1.0, ge=-20, le=20,
+        description="propensity of a nascent founder to register a firm",
+    )
+    registration_quality_weight: float = param(
+        3.0, unit="logit per log productivity", source=A, low=1.0, high=6.0, ge=0, le=50,
+        description="how strongly expected quality drives the decision to register",
+    )
+    registration_support_weight: float = param(
+        1.5, unit="logit per unit of support/start cost", source=A, low=0.5, high=4.0, ge=0, le=50,
+        description="how strongly the expected value of public support drives registration",
+    )
+    support_take_up_share: float = param(
+        0.35, unit="share", source=A, low=0.15, high=0.6, ge=0, le=1,
+        description="share of founders who know of and apply for district programmes (imprecise policy outreach, 000:17-21)",
+    )
+    support_awareness: float = param(
+        0.6, unit="share", source=A, low=0.3, high=0.9, ge=0, le=1,
+        description="share of the support's value a nascent founder anticipates (policy awareness, 000:21)",
+    )
+
+
+class LprStep(Section):
+    """One step of the loan prime rate schedule."""
+
+    start: str = Field(description="first month the rate applies, YYYY-MM")
+    rate_pct: float = Field(ge=0, le=30, description="one-year LPR, percent a year")
+
+    @field_validator("start")
+    @classmethod
+    def _valid_month(cls, value: str) -> str:
+        parse_month(value)
+        return value
+
+
+LPR_SOURCE = (
+    "National Interbank Funding Center, one-year LPR: 4.31% (2018, before the reform), 4.15-4.25% "
+    "(late 2019), 3.85% (from April 2020 through 2021), 3.70% (January 2022), 3.65% (from August 2022)"
+)
+
+
+def _default_lpr() -> list[LprStep]:
+    return [
+        LprStep(start="2018-01", rate_pct=4.31),
+        LprStep(start="2019-08", rate_pct=4.20),
+        LprStep(start="2020-04", rate_pct=3.85),
+        LprStep(start="2022-01", rate_pct=3.70),
+        LprStep(start="2022-08", rate_pct=3.65),
+    ]
+
+
+class Bank(Section):
+    """Banks' lending to new firms: screening, pricing, terms and recoveries."""
+
+    lpr_schedule: list[LprStep] = Field(default_factory=_default_lpr, description=LPR_SOURCE)
+    spread_pct: float = param(
+        1.6, unit="percentage points/year", low=0.8, high=2.5, ge=0, le=30,
+        source="PBOC: inclusive small-firm loan rate about 5.3% in 2022, i.e. LPR (3.65%) + ~1.6 pp",
+        description="lending rate above the LPR",
+    )
+    base_application_share: float = param(
+        0.12, unit="share", source=A, low=0.05, high=0.3, ge=0, le=1,
+        description="share of capital-short new firms that apply for a loan at the unsubsidised rate",
+    )
+    rate_elasticity_per_pp: float = param(
+        0.25, unit="log odds per percentage point", source=A, low=0.05, high=0.5, ge=0, le=5,
+        description="how much loan demand rises per point cut in the borrower's effective rate",
+    )
+    capital_target_months: float = param(
+        9.0, unit="months of costs", source=A, low=4.0, high=18.0, ge=0, le=120,
+        description="start capital a founder wants, in months of costs; the gap is the loan need",
+    )
+    screening_noise_sd: float = param(
+        0.15, unit="log productivity", source=A, low=0.05, high=0.3, ge=0, le=5,
+        description="noise in the bank's view of a borrower's quality",
+    )
+    approval_threshold: float = param(
+        -0.10, unit="log productivity", source=A, low=-0.3, high=0.1, ge=-5, le=5,
+        description="lowest screened quality a bank lends to",
+    )
+    collateral_share: float = param(
+        0.25, unit="share", source=A, low=0.1, high=0.5, ge=0, le=1,
+        description="share of founders with collateral acceptable without a guarantee",
+    )
+    loan_term_months: int = param(
+        36, unit="months", source="Shanghai guaranteed start-up loans: term up to 3 years",
+        low=24, high=36, ge=1, le=360, description="loan term, equal principal instalments",
+    )
+    recovery_rate: float = param(
+        0.2, unit="share", source=A, low=0.0, high=0.5, ge=0, le=1,
+        description="share of a defaulted balance the lender recovers",
+    )
+
+
+class LoanInterestSubsidy(Section):
+    """Guaranteed start-up loans with interest subsidy (000:51, 001:39, 002:35, 004:89, 003:23)."""
+
+    enabled: bool = True
+    guarantee: bool = Field(True, description="guarantee fund lets collateral-free founders borrow")
+    individual_limit_yuan: float = param(
+        500_000.0, unit="yuan", source=LOAN_LIMITS, ge=0, description="loan cap for individuals",
+    )
+    firm_limit_yuan: float = param(
+        3_000_000.0, unit="yuan", source=LOAN_LIMITS, ge=0, description="loan cap for firms",
+    )
+    firm_borrower_min_employees: int = param(
+        3, unit="persons", source=A, low=2, high=8, ge=0, le=10_000,
+        description="staff at registration from which the founder borrows as a firm",
+    )
+    interest_subsidy_share: float = param(
+        1.0, unit="share of interest", ge=0, le=1, low=0.0, high=1.0,
+        source="Shanghai guaranteed start-up loans carry full interest subsidy (assumption for the share)",
+        description="share of the borrower's interest paid by the programme",
+    )
+    guarantee_loss_share: float = param(
+        0.8, unit="share of loss", source=A, low=0.5, high=1.0, ge=0, le=1,
+        description="share of a guaranteed loan's loss paid by the guarantee / risk-compensation fund",
+    )
+    emergency_loan_months_of_costs: float = param(
+        3.0, unit="months of costs", source=f"{SEED_PUTUO_RELIEF_2023}:23 (Kaopu loan); size assumption",
+        low=1.0, high=6.0, ge=0, le=60,
+        description="size of an emergency loan to a cash-short firm in a relief-package shock",
+    )
+    annual_budget_yuan: float = param(
+        30_000_000.0, unit="yuan/year", source=A, low=10_000_000.0, high=80_000_000.0, ge=0,
+        description="annual budget for interest subsidies and guarantee losses",
+    )
+
+
+class RentRelief(Section):
+    """Rent subsidies for young firms and rent waivers in shocks (002:31-33, 003:23, 004:47)."""
+
+    enabled: bool = True
+    subsidy_share: float = param(
+        0.3, unit="share of rent", source=f"{SEED_YANGPU_PLAN_2020}:47 (rent subsidies); share assumption",
+        low=0.1, high=0.6, ge=0, le=1, description="share of rent covered for eligible firms",
+    )
+    max_firm_age_months: int = param(
+        24, unit="months", source=A, low=12, high=36, ge=0, le=600,
+        description="firms up to this age are eligible",
+    )
+    incubated_only: bool = Field(
+        True, description="only incubated firms are eligible (else every young firm)"
+    )
+    shock_waiver_share: float = param(
+        0.3, unit="share of firms", source=f"{SEED_PUTUO_RELIEF_2023}:23 (state-owned premises waive rent); share assumption",
+        low=0.1, high=0.5, ge=0, le=1,
+        description="share of firms whose rent is waived in relief-package shock months",
+    )
+    shock_waiver_months: int = param(
+        3, unit="months", source=f"{SEED_PUTUO_RELIEF_2023}:23; length assumption", low=1, high=6,
+        ge=0, le=24, description="months of rent waived from the start of a relief-package shock",
+    )
+    annual_budget_yuan: float = param(
+        20_000_000.0, unit="yuan/year", source=A, low=5_000_000.0, high=60_000_000.0, ge=0,
+        description="annual budget for rent subsidies and waivers",
+    )
+
+
+class Incubation(Section):
+    """Incubation bases: places, admission, period, graduation, mentoring (000:41, 001:21, 004:47)."""
+
+    enabled: bool = True
+    initial_bases: int = param(
+        12, unit="bases", source=f"assumption: chosen so the stock reaches the 15 bases reported in 2022 ({SEED_PUTUO_REPLY_2022}:41)",
+        low=10, high=15, ge=0, le=10_000,
+    )
+    new_bases_per_year: float = param(
+        0.65, unit="bases/year", source=f"assumption: 12 -> 15 bases by mid-2022 ({SEED_PUTUO_REPLY_2022}:41)",
+        low=0.0, high=2.0, ge=0, le=1000,
+    )
+    places_per_base: int = param(
+        30, unit="firms", source=A, low=15, high=60, ge=0, le=100_000,
+        description="firms a base can host at once",
+    )
+    period_months: int = param(
+        24, unit="months", source=f"assumption; extension of the period is a lever ({SEED_YANGPU_PLAN_2020}:47)",
+        low=12, high=48, ge=1, le=240,
+    )
+    extension_months: int = param(
+        12, unit="months", source=f"{SEED_YANGPU_PLAN_2020}:47 (extend incubation period); length assumption",
+        low=0, high=24, ge=0, le=240,
+    )
+    extension_min_employees: int = param(
+        3, unit="persons", source=A, low=2, high=6, ge=0, le=10_000,
+        description="staff a firm needs at graduation to be granted the extension",
+    )
+    application_share: float = param(
+        0.3, unit="share", source=A, low=0.1, high=0.6, ge=0, le=1,
+        description="share of new firms that apply for a place",
+    )
+    admission_max_age_months: int = param(
+        12, unit="months", source=A, low=6, high=24, ge=0, le=600,
+        description="oldest firm age at which a firm can be admitted",
+    )
+    screening_noise_sd: float = param(
+        0.15, unit="log productivity", source=A, low=0.05, high=0.3, ge=0, le=5,
+        description="noise in a base's view of an applicant's quality",
+    )
+    admission_threshold: float = param(
+        -0.15, unit="log productivity", source=A, low=-0.4, high=0.1, ge=-5, le=5,
+        description="lowest screened quality a base admits",
+    )
+    mentoring_effect: float = param(
+        0.03, unit="log productivity", low=0.0, high=0.08, ge=-1, le=1,
+        source="assumption; contested, range includes zero (Schwartz 2013: no survival advantage)",
+        description="productivity gain from mentoring while incubated",
+    )
+    place_rent_discount: float = param(
+        0.5, unit="share of rent", source=f"{SEED_YANGPU_REPLY_2022}:31-33 (bases reduce rent); share assumption",
+        low=0.2, high=0.8, ge=0, le=1, description="rent discount on an incubator place",
+    )
+    free_place_share_graduates: float = param(
+        0.3, unit="share of places", source=f"{SEED_YANGPU_PLAN_2020}:47 (free space for graduates); share assumption",
+        low=0.0, high=0.5, ge=0, le=1, description="share of places given rent-free to young graduates",
+    )
+    services_subsidy_yuan_per_place_month: float = param(
+        400.0, unit="yuan/place/month", source=A, low=150.0, high=1_000.0, ge=0,
+        description="public subsidy to a base per occupied place for mentoring and services",
+    )
+    annual_budget_yuan: float = param(
+        15_000_000.0, unit="yuan/year", source=A, low=5_000_000.0, high=40_000_000.0, ge=0,
+        description="annual budget for incubation subsidies (place subsidy and rent discounts)",
+    )
+
+
+class TalentHousing(Section):
+    """Talent apartments and rent subsidies per eligible employee (000:47, 003:23)."""
+
+    enabled: bool = True
+    subsidy_yuan_per_person_month: float = param(
+        2_000.0, unit="yuan/person/month", source=f"{SEED_PUTUO_REPLY_2022}:47 (raised to at most 2,000)",
+        ge=0, le=20_000, low=1_000.0, high=3_000.0,
+    )
+    eligible_employee_share: float = param(
+        0.25, unit="share of staff", source=A, low=0.1, high=0.5, ge=0, le=1,
+        description="share of a firm's staff who qualify as talent",
+    )
+    min_firm_age_months: int = param(
+        6, unit="months", source=A, low=0, high=24, ge=0, le=600,
+        description="firms qualify after this age (growth firms, 000:47)",
+    )
+    min_employees: int = param(
+        3, unit="persons", source=A, low=2, high=8, ge=0, le=100_000,
+        description="firms qualify from this staff count (growth firms, 000:47)",
+    )
+    annual_budget_yuan: float = param(
+        20_000_000.0, unit="yuan/year", source=A, low=5_000_000.0, high=60_000_000.0, ge=0,
+    )
+
+
+class StartupSubsidies(Section):
+    """Opening subsidy, start-up capital for incubated firms, early-stage social insurance (002:21)."""
+
+    enabled: bool = True
+    opening_subsidy_yuan: float = param(
+        10_000.0, unit="yuan/firm", source=f"{SEED_YANGPU_REPLY_2022}:21 (one-time opening subsidy); amount assumption",
+        low=5_000.0, high=20_000.0, ge=0,
+    )
+    startup_capital_subsidy_yuan: float = param(
+        50_000.0, unit="yuan/firm", source=f"{SEED_YANGPU_REPLY_2022}:21 (start-up capital for incubated firms); amount assumption",
+        low=20_000.0, high=100_000.0, ge=0,
+    )
+    social_insurance_subsidy_yuan_per_person_month: float = param(
+        1_000.0, unit="yuan/person/month", source=f"{SEED_YANGPU_REPLY_2022}:21 (early-stage social insurance subsidy); amount assumption",
+        low=500.0, high=1_500.0, ge=0, le=20_000,
+    )
+    social_insurance_subsidy_months: int = param(
+        36, unit="months", source=f"{SEED_YANGPU_REPLY_2022}:21 (early-stage); length assumption",
+        low=12, high=36, ge=0, le=600,
+    )
+    annual_budget_yuan: float = param(
+        30_000_000.0, unit="yuan/year", source=A, low=10_000_000.0, high=80_000_000.0, ge=0,
+    )
+
+
+class GrowthGrants(Section):
+    """Yangpu 'little giant' grants to growth firms (002:39, 004:49)."""
+
+    enabled: bool = True
+    innovation_grants_per_year: int = param(
+        10, unit="firms/year", source=f"{SEED_YANGPU_REPLY_2022}:39 (at most 10 a year)", ge=0, le=100_000,
+    )
+    innovation_grant_yuan: float = param(
+        1_000_000.0, unit="yuan/firm", source=f"{SEED_YANGPU_REPLY_2022}:39", ge=0,
+    )
+    technology_grants_per_year: int = param(
+        30, unit="firms/year", source=f"{SEED_YANGPU_REPLY_2022}:39 (at most 30 a year)", ge=0, le=100_000,
+    )
+    technology_grant_yuan: float = param(
+        500_000.0, unit="yuan/firm", source=f"{SEED_YANGPU_REPLY_2022}:39", ge=0,
+    )
+    min_firm_age_months: int = param(
+        12, unit="months", source=A, low=6, high=36, ge=0, le=600,
+    )
+    min_employees: int = param(
+        5, unit="persons", source=A, low=3, high=15, ge=0, le=100_000,
+        description="smallest staff count considered for a grant",
+    )
+    award_month: int = param(
+        12, unit="calendar month", source=A, low=1, high=12, ge=1, le=12,
+        description="month of the year the grants are awarded",
+    )
+    productivity_effect: float = param(
+        0.03, unit="log productivity", source=A, low=0.0, high=0.08, ge=-1, le=1,
+        description="lasting productivity gain of funded R&D",
+    )
+    annual_budget_yuan: float = param(
+        25_000_000.0, unit="yuan/year", source=f"{SEED_YANGPU_REPLY_2022}:39 (10 x 1 M + 30 x 0.5 M)", ge=0,
+    )
+
+
+class Training(Section):
+    """Entrepreneurship camps and training that raise founder skill (001:51, 002:25, 002:27)."""
+
+    enabled: bool = True
+    places_per_year: int = param(
+        320, unit="persons/year", source=f"{SEED_YANGPU_REPLY_2022}:25 (317 internship places, ~1,000 applicants)",
+        ge=0, le=10_000_000, low=100, high=1000,
+    )
+    graduates_only: bool = Field(True, description="places go to young graduates first and only")
+    skill_gain: float = param(
+        0.04, unit="log productivity", source=A, low=0.0, high=0.1, ge=-1, le=1,
+        description="productivity gain of a trained founder's firm",
+    )
+    cost_per_trainee_yuan: float = param(
+        3_000.0, unit="yuan/person", source=A, low=1_000.0, high=8_000.0, ge=0,
+    )
+    annual_budget_yuan: float = param(
+        1_500_000.0, unit="yuan/year", source=A, low=500_000.0, high=5_000_000.0, ge=0,
+    )
+
+
+class Policy(Section):
+    """The policy mix: one table per lever."""
+
+    loan_interest_subsidy: LoanInterestSubsidy = Field(default_factory=LoanInterestSubsidy)
+    rent_relief: RentRelief = Field(default_factory=RentRelief)
+    incubation: Incubation = Field(default_factory=Incubation)
+    talent_housing: TalentHousing = Field(default_factory=TalentHousing)
+    startup_subsidies: StartupSubsidies = Field(default_factory=StartupSubsidies)
+    growth_grants: GrowthGrants = Field(default_factory=GrowthGrants)
+    training: Training = Field(default_factory=Training)
+
+
+class Shock(Section):
+    """A demand shock: revenue falls by ``depth`` x sector sensitivity, then recovers linearly."""
+
+    start: str = Field(description="first month of the shock, YYYY-MM")
+    months: int = param(2, unit="months", source=A, low=1, high=6, ge=0, le=120)
+    depth: float = param(
+        0.5, unit="share of revenue lost", source=A, low=0.2, high=0.8, ge=0, le=1,
+        description="revenue lost by the most exposed sector at the trough",
+    )
+    recovery_months: int = param(3, unit="months", source=A, low=1, high=12, ge=0, le=120)
+    relief_package: bool = Field(
+        False, description="programmes' emergency measures (rent waivers, emergency loans) apply"
+    )
+
+    @field_validator("start")
+    @classmethod
+    def _valid_month(cls, value: str) -> str:
+        parse_month(value)
+        return value
+
+
+class SectorExposure(Section):
+    """How strongly each sector's demand follows a shock."""
+
+    tech: float = param(0.35, unit="share", source=A, low=0.1, high=0.6, ge=0, le=1)
+    services: float = param(0.7, unit="share", source=A, low=0.5, high=0.9, ge=0, le=1)
+    consumer: float = param(1.0, unit="share", source=A, low=0.8, high=1.0, ge=0, le=1)
+
+
+def _default_shocks() -> dict[str, Shock]:
+    return {
+        "outbreak_2020": Shock(start="2020-02", months=2, depth=0.45, recovery_months=4),
+        "lockdown_2022": Shock(
+            start="2022-04", months=2, depth=0.7, recovery_months=3, relief_package=True
+        ),
+    }
+
+
+class Measurement(Section):
+    """Definitions used to count outcomes that the documents target."""
+
+    high_tech_min_employees: int = param(
+        20, unit="persons", source=A, low=15, high=25, ge=0, le=100_000,
+        description="staff from which a technology firm counts as a new high-tech enterprise (004:49)",
+    )
+    high_tech_min_log_productivity: float = param(
+        0.3, unit="log productivity", source=A, low=0.2, high=0.4, ge=-5, le=5,
+        description="productivity from which a technology firm counts as a new high-tech enterprise",
+    )
+
+
+class Target(Section):
+    """A district target a scenario is judged against."""
+
+    metric: str = Field(description="headline metric name")
+    op: Literal[">=", ">", "<=", "<"] = ">="
+    value: float
+    label: str = ""
+    source: str = ""
+    scales_with_population: bool = Field(
+        True, description="multiply the target by --scale (counts), or not (rates)"
+    )
+
+
+class Scenario(Section):
+    """A complete, validated scenario."""
+
+    name: str = Field(min_length=1, description="short identifier")
+    description: str = Field(min_length=1, description="the question this scenario answers")
+    district: Literal["putuo", "yangpu", "shanghai"]
+    period: Period = Field(default_factory=Period)
+    population: Population = Field(default_factory=Population)
+    behaviour: Behaviour = Field(default_factory=Behaviour)
+    bank: Bank = Field(default_factory=Bank)
+    policy: Policy = Field(default_factory=Policy)
+    shocks: dict[str, Shock] = Field(default_factory=_default_shocks)
+    sector_exposure: SectorExposure = Field(default_factory=SectorExposure)
+    measurement: Measurement = Field(default_factory=Measurement)
+    targets: list[Target] = Field(default_factory=list)
+    sources: dict[str, str] = Field(
+        default_factory=dict, description="source notes for parameters this file sets"
+    )
+
+
+__all__ = [
+    "Bank",
+    "Behaviour",
+    "GrowthGrants",
+    "Incubation",
+    "LoanInterestSubsidy",
+    "Period",
+    "Policy",
+    "Population",
+    "RentRelief",
+    "Scenario",
+    "Shock",
+    "StartupSubsidies",
+    "TalentHousing",
+    "Target",
+    "Training",
+    "SEED_PUTUO_PLAN_2019",
+]
