@@ -56,7 +56,9 @@ from sim.analysis.sensitivity import read_exact_csv, with_parameters
 from sim.errors import UsageError
 from sim.experiments.metrics import EXTRA_METRICS, HEADLINE_METRICS, death_rates_by_age
 from sim.experiments.simulate import SimulationResult, simulate
-from sim.io.outputs import atomic_write_bytes, scenario_hash
+from sim.io.atomic import write_bytes, write_figure
+from sim.io.outputs import scenario_hash
+from sim.io.resume import check_identity, read_marker
 from sim.scenario.files import ScenarioError
 from sim.scenario.parameters import ParameterInfo, iter_parameters
 from sim.scenario.schema import Scenario
@@ -345,7 +347,7 @@ class EvaluationLog:
         self.rows.append(row)
         self.by_key[row["key"]] = row
         frame = pd.DataFrame(self.rows)
-        atomic_write_bytes(self.path, frame.to_csv(index=False).encode())
+        write_bytes(self.path, frame.to_csv(index=False).encode())
 
 
 # ------------------------------------------------------------------------------- fitting
@@ -538,20 +540,16 @@ def calibrate(
         if not resume:
             raise UsageError(f"{work}: --work: holds a calibration; add --resume to continue it, "
                              "or choose another --work")
-        try:
-            old = json.loads(meta_path.read_text())
-        except (OSError, ValueError):
-            raise UsageError(f"{meta_path}: missing or unreadable; cannot check the cached evaluations") from None
-        for key, value in identity.items():
-            if old.get("identity", {}).get(key) != value:
-                raise UsageError(
-                    f"{meta_path}: {key}: the cached evaluations used {old.get('identity', {}).get(key)!r}, "
-                    f"the command gives {value!r}; use another --work"
-                )
+        old = read_marker(meta_path, option="--work")
+        if old is None:
+            raise UsageError(f"{meta_path}: missing; cannot check the cached evaluations; use another --work")
+        recorded = old.get("identity")
+        check_identity(meta_path, recorded if isinstance(recorded, dict) else {}, identity,
+                       what="the cached evaluations", option="--work")
     work.mkdir(parents=True, exist_ok=True)
     meta = {"identity": identity, "method": method, "max_evaluations": int(max_evaluations),
             "started": datetime.now(UTC).isoformat(timespec="seconds"), **(extra_settings or {})}
-    atomic_write_bytes(meta_path, (json.dumps(meta, indent=2) + "\n").encode())
+    write_bytes(meta_path, (json.dumps(meta, indent=2) + "\n").encode())
 
     names = [s.name for s in statistics]
     seeds = replication_seeds(seed, replications)
@@ -623,7 +621,7 @@ def calibrate(
         "loss": loss,
         "simulated": simulated,
     })
-    atomic_write_bytes(meta_path, (json.dumps(meta, indent=2) + "\n").encode())
+    write_bytes(meta_path, (json.dumps(meta, indent=2) + "\n").encode())
     return result
 
 
@@ -718,10 +716,7 @@ def plot_validation(table: pd.DataFrame, path: Path, title: str = "") -> Path:
     if title:
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=110)
-    os.replace(tmp, path)
+    write_figure(fig, path, dpi=110)
     return path
 
 
@@ -819,7 +814,7 @@ def check_overlay_target(path: Path) -> None:
 def write_overlay(path: Path, text: str) -> Path:
     """Write the overlay atomically; refuse to replace a file that ``calibrate`` did not write."""
     check_overlay_target(path)
-    atomic_write_bytes(path, text.encode("utf-8"))
+    write_bytes(path, text.encode("utf-8"))
     return path
 
 

@@ -42,7 +42,7 @@ from scipy import stats
 
 from sim.errors import UsageError
 from sim.experiments.batch import SUMMARY_METRICS
-from sim.io.outputs import atomic_write_bytes
+from sim.io.atomic import write_bytes
 from sim.io.store import BatchStore
 
 CONFIDENCE = 0.95
@@ -312,7 +312,7 @@ def _additionality(wide: dict[str, pd.DataFrame], name: str, cf: str, confidence
 def write_comparison(out: str | Path, table: pd.DataFrame) -> Path:
     """Write ``OUT/comparison.csv`` atomically."""
     path = Path(out) / "comparison.csv"
-    atomic_write_bytes(path, table.to_csv(index=False).encode("utf-8"))
+    write_bytes(path, table.to_csv(index=False).encode("utf-8"))
     return path
 
 

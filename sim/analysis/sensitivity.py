@@ -59,7 +59,9 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import UsageError
-from sim.io.outputs import atomic_write_bytes, scenario_hash
+from sim.io.atomic import write_bytes, write_figure
+from sim.io.outputs import scenario_hash
+from sim.io.resume import check_format, check_identity
 from sim.scenario.files import ScenarioError, validate_dict
 from sim.scenario.parameters import ParameterInfo, iter_parameters, ranged_parameters
 from sim.scenario.schema import Policy, Scenario
@@ -522,10 +524,7 @@ def plot_outcome(indices: pd.DataFrame, oat: pd.DataFrame | None, baseline: floa
         ax2.legend(loc="lower right", fontsize=8)
         ax2.set_title("one-at-a-time swings")
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=110)
-    tmp.replace(path)
+    write_figure(fig, path, dpi=110)
     return path
 
 
@@ -579,10 +578,10 @@ def _job_names(design: SensitivityDesign) -> list[str]:
 def _write_design(out: Path, design: SensitivityDesign) -> None:
     frame = pd.DataFrame(design.X, columns=design.problem["names"])
     frame.insert(0, "job", _job_names(design))
-    atomic_write_bytes(out / "samples.csv", frame.to_csv(index=False).encode())
+    write_bytes(out / "samples.csv", frame.to_csv(index=False).encode())
     payload = design.to_json()
     payload["created"] = datetime.now(UTC).isoformat(timespec="seconds")
-    atomic_write_bytes(out / "sensitivity.json", (json.dumps(payload, indent=2) + "\n").encode())
+    write_bytes(out / "sensitivity.json", (json.dumps(payload, indent=2) + "\n").encode())
 
 
 def _read_design(out: Path) -> SensitivityDesign:
@@ -592,8 +591,7 @@ def _read_design(out: Path) -> SensitivityDesign:
         frame = read_exact_csv(out / "samples.csv", text_columns=("job",))
     except (OSError, ValueError) as exc:
         raise UsageError(f"{where}: cannot read the stored design ({exc}); use another --out") from None
-    if meta.get("format") != FORMAT:
-        raise UsageError(f"{where}: format: not a startup-sim sensitivity analysis")
+    check_format(where, meta, FORMAT, "sensitivity analysis")
     names = meta["problem"]["names"]
     if list(frame.columns) != ["job", *names]:
         raise UsageError(f"{out / 'samples.csv'}: columns do not match the problem in sensitivity.json")
@@ -606,22 +604,30 @@ def _read_design(out: Path) -> SensitivityDesign:
     )
 
 
+def design_identity(design: SensitivityDesign) -> dict[str, Any]:
+    """The items that must be equal to reuse a stored analysis's runs (see :mod:`sim.io.resume`)."""
+    return {
+        "method": design.method,
+        "samples": design.samples,
+        "names": list(design.problem["names"]),
+        "bounds": [list(map(float, b)) for b in design.problem["bounds"]],
+        "root_seed": design.root_seed,
+        "scale": design.scale,
+        "scenario_sha256": design.scenario_sha256,
+    }
+
+
+IDENTITY_LABELS = {
+    "names": "problem.names (--params)",
+    "bounds": "problem.bounds (parameter ranges changed)",
+    "root_seed": "root_seed (--seed)",
+    "scenario_sha256": "scenario_sha256 (scenario changed)",
+}
+
+
 def _check_same(out: Path, old: SensitivityDesign, new: SensitivityDesign) -> None:
-    where = out / "sensitivity.json"
-    checks = [
-        ("method", old.method, new.method),
-        ("samples", old.samples, new.samples),
-        ("problem.names (--params)", old.problem["names"], new.problem["names"]),
-        ("problem.bounds (parameter ranges changed)", [list(map(float, b)) for b in old.problem["bounds"]],
-         [list(map(float, b)) for b in new.problem["bounds"]]),
-        ("root_seed (--seed)", old.root_seed, new.root_seed),
-        ("scale", old.scale, new.scale),
-        ("scenario_sha256 (scenario changed)", old.scenario_sha256, new.scenario_sha256),
-    ]
-    for key, was, now in checks:
-        if was != now:
-            raise UsageError(f"{where}: {key}: this analysis used {was!r}, the command gives {now!r}; "
-                             "use another --out")
+    check_identity(out / "sensitivity.json", design_identity(old), design_identity(new), what="this analysis",
+                   labels=IDENTITY_LABELS)
 
 
 @dataclass
@@ -844,8 +850,8 @@ def analyse(
         row.update({o: _values(summary, key, o, cf) for o in outcomes})
         long_rows.append(row)
     oat = pd.DataFrame(long_rows)
-    atomic_write_bytes(out / "oat.csv", oat.to_csv(index=False).encode())
-    atomic_write_bytes(out / "outputs.csv", outputs.rename_axis("job").reset_index().to_csv(index=False).encode())
+    write_bytes(out / "oat.csv", oat.to_csv(index=False).encode())
+    write_bytes(out / "outputs.csv", outputs.rename_axis("job").reset_index().to_csv(index=False).encode())
 
     indices: dict[str, pd.DataFrame] = {}
     skipped: dict[str, str] = {}
@@ -858,19 +864,19 @@ def analyse(
             continue
         table = analyze_design(design.problem, design.method, design.X, y, seed=design.root_seed)
         indices[outcome] = table
-        atomic_write_bytes(out / "indices" / f"{outcome}.csv", table.to_csv(index=False).encode())
+        write_bytes(out / "indices" / f"{outcome}.csv", table.to_csv(index=False).encode())
         plot_outcome(table, wide, baseline[outcome], design.method, outcome, out / "figures" / f"{outcome}.png")
         if outcome == ADDITIONAL_JOBS:
             effects = (
                 elementary_effects(design.problem, design.X, y) if design.method == "morris" else None
             )
             reversal = reversal_table(wide, baseline[outcome], noise_sd[outcome], effects, outcome)
-            atomic_write_bytes(out / "reversal.csv", reversal.to_csv(index=False).encode())
+            write_bytes(out / "reversal.csv", reversal.to_csv(index=False).encode())
             text = reversal_text(reversal, baseline[outcome], noise_sd[outcome], design.method, outcome)
-            atomic_write_bytes(out / "reversal.txt", text.encode())
+            write_bytes(out / "reversal.txt", text.encode())
     if skipped:
         note = "".join(f"{k}: not analysed: {v}\n" for k, v in skipped.items())
-        atomic_write_bytes(out / "skipped.txt", note.encode())
+        write_bytes(out / "skipped.txt", note.encode())
     return SensitivityResult(out, design, outputs, indices, oat, baseline, noise_sd, reversal, skipped)
 
 

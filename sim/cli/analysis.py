@@ -32,7 +32,7 @@ from sim.analysis.sensitivity import (
 from sim.cli.types import positive_float, positive_int, seed_int
 from sim.errors import UsageError
 from sim.experiments.batch import default_workers
-from sim.io.outputs import atomic_write_bytes
+from sim.io.atomic import write_bytes
 from sim.scenario.files import load_scenario
 
 
@@ -110,7 +110,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         settings["validation_replications"], settings["scale"], settings["seed"],
         held_out_after=settings["replications"],
     )
-    atomic_write_bytes(work / "validation.csv", table.to_csv(index=False).encode())
+    write_bytes(work / "validation.csv", table.to_csv(index=False).encode())
     plot_validation(table, work / "validation.png",
                     title=f"{scenario.name}: simulated ({settings['validation_replications']} held-out replications, "
                           f"scale {settings['scale']:g}) vs observed")

@@ -40,19 +40,17 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import UsageError
-from sim.experiments.metrics import EXTRA_METRICS, HEADLINE_METRICS
+from sim.experiments.outcomes import SUMMARY_METRICS
 from sim.experiments.simulate import simulate
-from sim.io.outputs import atomic_write_bytes, git_commit, scenario_hash, versions
+from sim.io.atomic import write_bytes
+from sim.io.outputs import git_commit, scenario_hash, versions
+from sim.io.resume import check_format, check_identity
 from sim.io.store import BatchStore, encode_run
 from sim.scenario.files import load_scenario, scenario_to_toml
 from sim.scenario.schema import Scenario
 
 MANIFEST_FORMAT = "startup-sim-batch/1"
 SUMMARY_KEYS = ("scenario", "replication", "seed", "status", "error")
-BATCH_METRICS = ("surviving_firms",)
-"""Metrics the batch adds to each run's ``metrics.parquet``: ``surviving_firms`` is the number of
-firms alive at the end of the run (censored firms in the firm table)."""
-SUMMARY_METRICS = HEADLINE_METRICS + BATCH_METRICS + EXTRA_METRICS
 MAX_DEFAULT_WORKERS = 8
 """assumption: more than 8 local workers rarely pays off (memory ~0.3 GB per worker at scale 1);
 range 4-32; override with ``workers=``."""
@@ -135,10 +133,8 @@ def execute_job(job: RunJob) -> RunOutcome:
     started = time.perf_counter()
     try:
         result = simulate(job.scenario, seed=job.seed, scale=job.scale)
-        extra = {"surviving_firms": float(np.count_nonzero(result.firms["censored"].to_numpy()))}
-        files = encode_run(job.scenario_name, job.replication, job.seed, result, extra_metrics=extra)
+        files = encode_run(job.scenario_name, job.replication, job.seed, result)
         metrics = {key: float(value) for key, value in result.metrics.items()}
-        metrics.update(extra)
     except Exception as exc:  # a failing run is data, not a crash
         return RunOutcome(
             job.scenario_name, job.replication, job.seed, "failed", error=one_line(exc),
@@ -255,32 +251,18 @@ def _check_resume(out: Path, old: dict[str, Any], new: dict[str, Any]) -> None:
     The number of replications may differ (extending a batch).
     """
     where = out / "manifest.json"
-    if old.get("format") != MANIFEST_FORMAT:
-        raise UsageError(f"{where}: not a startup-sim batch manifest")
+    check_format(where, old, MANIFEST_FORMAT, "batch manifest")
     old_sc = {item["name"]: item["sha256"] for item in old.get("scenarios", [])}
     new_sc = {item["name"]: item["sha256"] for item in new["scenarios"]}
-    if set(old_sc) != set(new_sc):
-        raise UsageError(
-            f"{where}: scenarios: this batch has {sorted(old_sc)}, the command gives {sorted(new_sc)}; "
-            "use another --out"
-        )
-    for name, sha in new_sc.items():
-        if old_sc[name] != sha:
-            raise UsageError(
-                f"{where}: scenarios: scenario {name!r} differs from the one this batch ran "
-                "(resolved TOML changed); use another --out"
-            )
-    for key in ("root_seed", "scale"):
-        if key in old and key in new and old[key] != new[key]:
-            raise UsageError(f"{where}: {key}: this batch used {old[key]!r}, the command gives {new[key]!r}")
-    old_jobs = {(name, rep): (seed, scale) for name, rep, seed, scale in old.get("jobs", [])}
-    for name, rep, seed, scale in new["jobs"]:
-        previous = old_jobs.get((name, rep))
-        if previous is not None and tuple(previous) != (seed, scale):
-            raise UsageError(
-                f"{where}: jobs: run {name} replication {rep} used seed {previous[0]} scale {previous[1]}, "
-                f"now seed {seed} scale {scale}; use another --out"
-            )
+    check_identity(where, {"scenarios": sorted(old_sc)}, {"scenarios": sorted(new_sc)})
+    check_identity(where, old_sc, new_sc,
+                   labels={name: f"scenarios: {name} (resolved TOML changed)" for name in new_sc})
+    check_identity(where, {k: old[k] for k in ("root_seed", "scale") if k in old and k in new},
+                   {k: new[k] for k in ("root_seed", "scale") if k in old and k in new})
+    old_jobs = {(name, rep): [seed, scale] for name, rep, seed, scale in old.get("jobs", [])}
+    new_jobs = {(name, rep): [seed, scale] for name, rep, seed, scale in new["jobs"] if (name, rep) in old_jobs}
+    check_identity(where, old_jobs, new_jobs,
+                   labels={key: f"jobs: run {key[0]} replication {key[1]} [seed, scale]" for key in new_jobs})
 
 
 def _dir_is_empty(path: Path) -> bool:
@@ -353,7 +335,7 @@ def summary_from_store(store: BatchStore, jobs: Sequence[RunJob]) -> pd.DataFram
 def write_summary(store: BatchStore, summary: pd.DataFrame) -> Path:
     """Write ``OUT/summary.csv`` atomically."""
     path = store.root / "summary.csv"
-    atomic_write_bytes(path, summary.to_csv(index=False).encode("utf-8"))
+    write_bytes(path, summary.to_csv(index=False).encode("utf-8"))
     return path
 
 

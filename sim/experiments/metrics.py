@@ -4,27 +4,21 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import CensoredData, ecdf
 
-HEADLINE_METRICS = (
-    "founders_helped",
-    "youth_founders_helped",
-    "firms_started",
-    "survival_1y",
-    "survival_3y",
-    "jobs_created",
-    "incubation_bases",
-    "fiscal_cost_yuan",
-    "cost_per_job_yuan",
-    "loan_default_rate",
-)
-EXTRA_METRICS = (
-    "innovation_little_giants_per_year",
-    "technology_little_giants_per_year",
-    "new_high_tech_firms_per_year",
-    "jobs_per_surviving_firm",
-    "loans_disbursed",
-)
+from sim.experiments.outcomes import HEADLINE_METRICS, OUTCOME_NAMES, OUTCOMES
+
+__all__ = [
+    "EXTRA_METRICS",
+    "HEADLINE_METRICS",
+    "death_rates_by_age",
+    "headline_metrics",
+    "kaplan_meier",
+    "survival_at",
+    "target_attainment",
+]
+
+EXTRA_METRICS: tuple[str, ...] = tuple(o.name for o in OUTCOMES if not o.headline)
+"""Metrics reported beside the headline ones (``surviving_firms`` and the extras)."""
 
 
 def kaplan_meier(lifetime_months: np.ndarray, censored: np.ndarray):
@@ -37,6 +31,8 @@ def kaplan_meier(lifetime_months: np.ndarray, censored: np.ndarray):
     Returns:
         ``scipy.stats`` ECDF result; ``.sf`` is the survival function in months.
     """
+    from scipy.stats import CensoredData, ecdf  # scipy.stats takes ~0.4 s to import: only when needed
+
     lifetime = np.asarray(lifetime_months, dtype=float)
     censored = np.asarray(censored, dtype=bool)
     data = CensoredData(uncensored=lifetime[~censored], right=lifetime[censored])
@@ -72,7 +68,7 @@ def headline_metrics(
     n_years: float,
     award_rounds: int = 0,
 ) -> dict[str, float]:
-    """The headline metrics of one run (names fixed; see README for definitions).
+    """Every outcome of one run, keyed and ordered as :data:`sim.experiments.outcomes.OUTCOMES`.
 
     Little giants per year are averaged over the award rounds in which firms old enough to be
     eligible could exist (a run starting in 2018 has no eligible firm in its first round).
@@ -93,13 +89,14 @@ def headline_metrics(
         "fiscal_cost_yuan": fiscal,
         "cost_per_job_yuan": fiscal / jobs if jobs > 0 else float("nan"),
         "loan_default_rate": float(loans["loan_defaulted"].mean()) if len(loans) else 0.0,
+        "surviving_firms": float(np.count_nonzero(alive)),
         "innovation_little_giants_per_year": grants_awarded.get("innovation", 0) / rounds,
         "technology_little_giants_per_year": grants_awarded.get("technology", 0) / rounds,
         "new_high_tech_firms_per_year": high_tech_firms / n_years,
         "jobs_per_surviving_firm": jobs / alive.sum() if alive.sum() else float("nan"),
         "loans_disbursed": float(monthly["loans_disbursed"].sum()),
     }
-    return metrics
+    return {name: metrics[name] for name in OUTCOME_NAMES}
 
 
 def _compare(value: float, op: str, target: float) -> bool:

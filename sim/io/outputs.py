@@ -1,25 +1,26 @@
 """Writing one run's outputs: Parquet tables, metrics.csv, targets.csv and manifest.json.
 
-Files are written under a temporary name and renamed into place, so a killed run never leaves
-a half-written file behind.
+Every file goes through :mod:`sim.io.atomic` (temporary file, fsync, rename), so a killed run
+never leaves a half-written file behind. Also the provenance helpers (:func:`scenario_hash`,
+:func:`git_commit`, :func:`versions`) every manifest uses.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
 import subprocess
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from sim.experiments.simulate import SimulationResult
+from sim.io.atomic import write_bytes, write_parquet
 from sim.scenario.files import scenario_to_toml
 from sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from sim.experiments.simulate import SimulationResult
 
 
 def scenario_hash(scenario: Scenario) -> str:
@@ -57,38 +58,21 @@ def versions() -> dict[str, str | None]:
     }
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file and an atomic rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-
-
-def atomic_write_parquet(frame: pd.DataFrame, path: Path) -> None:
-    """Write a DataFrame as Parquet atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    frame.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
-
-
 def write_run(result: SimulationResult, out_dir: str | Path, source_file: str | None = None) -> Path:
     """Write one run's tables, metrics and manifest to ``out_dir``.
 
     Returns:
         The output directory.
     """
+    import pandas as pd
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write_parquet(result.monthly, out / "monthly.parquet")
-    atomic_write_parquet(result.firms, out / "firms.parquet")
+    write_parquet(result.monthly, out / "monthly.parquet")
+    write_parquet(result.firms, out / "firms.parquet")
     metrics = pd.DataFrame({"metric": list(result.metrics), "value": list(result.metrics.values())})
-    atomic_write_bytes(out / "metrics.csv", metrics.to_csv(index=False).encode())
-    atomic_write_bytes(out / "targets.csv", result.targets.to_csv(index=False).encode())
+    write_bytes(out / "metrics.csv", metrics.to_csv(index=False).encode())
+    write_bytes(out / "targets.csv", result.targets.to_csv(index=False).encode())
     manifest: dict[str, Any] = {
         "scenario": result.scenario.name,
         "scenario_file": source_file,
@@ -99,6 +83,6 @@ def write_run(result: SimulationResult, out_dir: str | Path, source_file: str | 
         "git_commit": git_commit(),
         "files": ["monthly.parquet", "firms.parquet", "metrics.csv", "targets.csv"],
     }
-    atomic_write_bytes(out / "manifest.json", (json.dumps(manifest, indent=2) + "\n").encode())
-    atomic_write_bytes(out / "scenario.toml", scenario_to_toml(result.scenario).encode())
+    write_bytes(out / "manifest.json", (json.dumps(manifest, indent=2) + "\n").encode())
+    write_bytes(out / "scenario.toml", scenario_to_toml(result.scenario).encode())
     return out

@@ -31,12 +31,15 @@ import json
 import os
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from sim.experiments.simulate import SimulationResult
-from sim.io.outputs import atomic_write_bytes
+from sim.io.atomic import TEMP_GLOB, fsync_dir, temporary_name, write_bytes
+from sim.io.resume import identity_matches
+
+if TYPE_CHECKING:
+    from sim.experiments.simulate import SimulationResult
 
 RUN_FILES = ("monthly.parquet", "firms.parquet", "metrics.parquet", "targets.parquet")
 
@@ -81,19 +84,6 @@ def encode_run(
         "metrics.parquet": _parquet_bytes(pd.DataFrame([metrics])),
         "targets.parquet": _parquet_bytes(targets),
     }
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _sha256(path: Path) -> str:
@@ -166,9 +156,7 @@ class BatchStore:
             raise ValueError(f"run {scenario}/{replication}: missing files {missing}")
         final = self.run_dir(scenario, replication)
         final.parent.mkdir(parents=True, exist_ok=True)
-        tmp = final.parent / f".{final.name}.tmp-{os.getpid()}"
-        if tmp.exists():
-            shutil.rmtree(tmp)
+        tmp = temporary_name(final)
         tmp.mkdir()
         done: dict[str, Any] = {}
         for name in RUN_FILES:
@@ -182,11 +170,11 @@ class BatchStore:
             handle.write(json.dumps(done, indent=1))
             handle.flush()
             os.fsync(handle.fileno())
-        _fsync_dir(tmp)
+        fsync_dir(tmp)
         if final.exists():  # an invalid earlier attempt: replace it
             shutil.rmtree(final)
         os.rename(tmp, final)
-        _fsync_dir(final.parent)
+        fsync_dir(final.parent)
         failed = self.failure_file(scenario, replication)
         if failed.exists():
             failed.unlink()
@@ -207,20 +195,22 @@ class BatchStore:
         record = {"scenario": scenario, "replication": replication, "seed": seed, "error": error}
         if traceback:
             record["traceback"] = traceback
-        atomic_write_bytes(self.failure_file(scenario, replication), json.dumps(record, indent=1).encode())
+        write_bytes(self.failure_file(scenario, replication), json.dumps(record, indent=1).encode())
 
     def clean_temporary(self) -> int:
         """Remove what a killed writer left behind: hidden ``.*.tmp-*`` files and directories.
 
-        Only call this while no other process writes to the store.
+        Looks in the batch directory, in each of its sub-directories (``figures/`` ...) and in
+        each scenario directory under ``runs/``: every place :mod:`sim.io.atomic` or
+        :meth:`write_encoded` writes. Only call this while no other process writes to the store.
 
         Returns:
             How many leftovers were removed.
         """
         removed = 0
-        candidates = list(self.root.glob(".*.tmp-*"))
+        candidates = list(self.root.glob(TEMP_GLOB)) + list(self.root.glob(f"*/{TEMP_GLOB}"))
         if self.runs_dir.exists():
-            candidates += list(self.runs_dir.glob("*/.*.tmp-*"))
+            candidates += list(self.runs_dir.glob(f"*/{TEMP_GLOB}"))
         for path in candidates:
             if path.is_dir():
                 shutil.rmtree(path, ignore_errors=True)
@@ -231,7 +221,7 @@ class BatchStore:
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         """Write ``OUT/manifest.json`` atomically."""
-        atomic_write_bytes(self.root / "manifest.json", (json.dumps(manifest, indent=2) + "\n").encode())
+        write_bytes(self.root / "manifest.json", (json.dumps(manifest, indent=2) + "\n").encode())
 
     # ------------------------------------------------------------------- read
     def manifest(self) -> dict[str, Any]:
@@ -252,10 +242,8 @@ class BatchStore:
         run = self.run_dir(scenario, replication)
         try:
             done = json.loads((run / "done.json").read_text())
-            if identity:
-                recorded = done.get("identity", {})
-                if any(recorded.get(key) != value for key, value in identity.items()):
-                    return False
+            if not identity_matches(done.get("identity", {}), identity):
+                return False
             return all(_sha256(run / name) == done[name] for name in RUN_FILES)
         except (OSError, ValueError, KeyError, AttributeError, TypeError):
             return False

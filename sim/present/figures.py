@@ -44,6 +44,7 @@ from sim.analysis.compare import compare_batch, default_baseline, default_counte
 from sim.core.population import PROGRAMMES
 from sim.errors import UsageError
 from sim.experiments.metrics import kaplan_meier
+from sim.io.atomic import write_figure
 from sim.io.store import BatchStore
 from sim.scenario.files import ScenarioError, validate_dict
 from sim.scenario.schema import Scenario
@@ -1066,8 +1067,6 @@ def plot_all(out: str | Path, batch: Batch | None = None) -> list[Path]:
     for spec, fig in build_figures(batch):
         for suffix in ("png", "svg"):
             path = folder / f"{spec.stem}.{suffix}"
-            tmp = folder / f".{spec.stem}.tmp.{suffix}"
-            fig.savefig(tmp, dpi=130 if suffix == "png" else 100, format=suffix)
-            tmp.replace(path)
+            write_figure(fig, path, dpi=130 if suffix == "png" else 100)
             written.append(path)
     return written

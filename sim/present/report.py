@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import UsageError
-from sim.io.outputs import atomic_write_bytes
+from sim.io.atomic import write_bytes
 from sim.present.figures import (
     Batch,
     build_figures,
@@ -558,5 +558,5 @@ def write_report(out: str | Path, html_path: str | Path | None = None, baseline:
     path = Path(html_path) if html_path is not None else batch.out / "report.html"
     if path.is_dir():
         raise UsageError(f"{path}: --html: is a directory; give a file name")
-    atomic_write_bytes(path, build_report(batch).encode("utf-8"))
+    write_bytes(path, build_report(batch).encode("utf-8"))
     return path

@@ -1,0 +1,131 @@
+"""The outcomes of a run, declared once (EMA-Workbench style).
+
+Every metric a run reports is an :class:`Outcome`: its name (the column in ``metrics.csv`` and
+``summary.csv``), unit, English label, whether higher is better, whether it is bounded (rates in
+[0, 1]) and a description. Metrics, comparison, figures, report and notebooks iterate
+:data:`OUTCOMES` instead of keeping their own lists; :func:`outcome` looks one up by name.
+
+This module imports nothing heavy (no numpy, pandas or scipy): the scenario loader uses it to
+check target metric names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One outcome of a run.
+
+    Attributes:
+        name: Metric name (column of ``metrics.csv`` and ``summary.csv``).
+        label: Readable English label for tables and figures.
+        unit: Unit of the stored value (persons, firms, jobs, yuan, share, ...).
+        better: ``"higher"`` or ``"lower"``: which direction a policy maker wants.
+        bounds: ``(low, high)`` the value cannot leave (e.g. ``(0, 1)`` for a share), or None if
+            it is only non-negative or unbounded.
+        display_unit: Unit shown in figures and the report.
+        display_factor: Multiplier from the stored unit to ``display_unit`` (100 for percent,
+            1e-6 for million yuan).
+        headline: One of the ten headline metrics the README defines (else an extra metric).
+        description: What the outcome counts, in one or two sentences.
+    """
+
+    name: str
+    label: str
+    unit: str
+    better: Literal["higher", "lower"]
+    bounds: tuple[float, float] | None
+    display_unit: str
+    display_factor: float
+    headline: bool
+    description: str
+
+    @property
+    def is_share(self) -> bool:
+        """True for a rate bounded in [0, 1] (shown in percent)."""
+        return self.bounds == (0.0, 1.0)
+
+
+SHARE = (0.0, 1.0)
+
+OUTCOMES: tuple[Outcome, ...] = (
+    Outcome("founders_helped", "People helped to start a business", "persons", "higher", None, "persons", 1.0, True,
+            "Founders who started a firm in the period and received public support in the start-up phase "
+            "(training before founding, or any programme within the firm's first 12 months)."),
+    Outcome("youth_founders_helped", "Young graduates helped to start a business", "persons", "higher", None,
+            "persons", 1.0, True, "Founders helped who are young college graduates."),
+    Outcome("firms_started", "Firms started", "firms", "higher", None, "firms", 1.0, True,
+            "Firms registered in the period."),
+    Outcome("survival_1y", "Firms surviving their first year", "share", "higher", SHARE, "% of firms", 100.0, True,
+            "Kaplan-Meier probability that a firm operates more than 12 months (right-censored at the end)."),
+    Outcome("survival_3y", "Firms surviving three years", "share", "higher", SHARE, "% of firms", 100.0, True,
+            "Kaplan-Meier probability that a firm operates more than 36 months (right-censored at the end)."),
+    Outcome("jobs_created", "Jobs in surviving firms at the end", "jobs", "higher", None, "jobs", 1.0, True,
+            "Jobs in firms alive at the end of the run, founders included."),
+    Outcome("incubation_bases", "Incubation bases", "bases", "higher", None, "bases", 1.0, True,
+            "Incubation bases open at the end (0 when the incubation programme is off)."),
+    Outcome("fiscal_cost_yuan", "Fiscal cost of the programmes", "yuan", "lower", None, "million yuan", 1e-6, True,
+            "All programme spending over the period."),
+    Outcome("cost_per_job_yuan", "Fiscal cost per job", "yuan per job", "lower", None, "yuan per job", 1.0, True,
+            "Fiscal cost divided by jobs_created (undefined without jobs)."),
+    Outcome("loan_default_rate", "Loan default rate", "share", "lower", SHARE, "% of loans", 100.0, True,
+            "Share of firms that borrowed whose loan defaulted."),
+    Outcome("surviving_firms", "Firms alive at the end", "firms", "higher", None, "firms", 1.0, False,
+            "Firms still operating at the end of the run (censored firms of the firm table)."),
+    Outcome("innovation_little_giants_per_year", "Innovation little giants", "firms per year", "higher", None,
+            "firms per year", 1.0, False,
+            "Innovation little-giant awards per award round in which eligible firms could exist."),
+    Outcome("technology_little_giants_per_year", "Technology little giants", "firms per year", "higher", None,
+            "firms per year", 1.0, False,
+            "Technology little-giant awards per award round in which eligible firms could exist."),
+    Outcome("new_high_tech_firms_per_year", "New high-tech firms", "firms per year", "higher", None,
+            "firms per year", 1.0, False,
+            "Technology firms reaching the staff and productivity threshold of the measurement table, per year."),
+    Outcome("jobs_per_surviving_firm", "Jobs per surviving firm", "jobs per firm", "higher", None, "jobs per firm",
+            1.0, False, "jobs_created divided by the firms alive at the end."),
+    Outcome("loans_disbursed", "Start-up loans disbursed", "loans", "higher", None, "loans", 1.0, False,
+            "Guaranteed or interest-subsidised start-up loans disbursed over the period."),
+)
+"""Every outcome in summary order: the ten headline metrics, ``surviving_firms``, the extras."""
+
+BY_NAME: dict[str, Outcome] = {o.name: o for o in OUTCOMES}
+OUTCOME_NAMES: tuple[str, ...] = tuple(o.name for o in OUTCOMES)
+HEADLINE_METRICS: tuple[str, ...] = tuple(o.name for o in OUTCOMES if o.headline)
+"""The ten headline metrics the README defines (targets and the run summary use them)."""
+SUMMARY_METRICS: tuple[str, ...] = OUTCOME_NAMES
+"""Metric columns of ``summary.csv``, in order."""
+
+
+def outcome(name: str) -> Outcome | None:
+    """The outcome called ``name``, or None for a name not declared here (e.g. a derived metric)."""
+    return BY_NAME.get(name)
+
+
+def display(name: str) -> tuple[str, str, float]:
+    """Readable label, display unit and multiplier of a metric (unknown names shown as they are)."""
+    found = BY_NAME.get(name)
+    if found is None:
+        return (name.replace("_", " "), "", 1.0)
+    return (found.label, found.display_unit, found.display_factor)
+
+
+def is_share(name: str) -> bool:
+    """True if ``name`` is an outcome bounded in [0, 1]."""
+    found = BY_NAME.get(name)
+    return found is not None and found.is_share
+
+
+__all__ = [
+    "BY_NAME",
+    "HEADLINE_METRICS",
+    "OUTCOMES",
+    "OUTCOME_NAMES",
+    "SUMMARY_METRICS",
+    "Outcome",
+    "display",
+    "is_share",
+    "outcome",
+]
