@@ -60,7 +60,8 @@ def main() -> int:
     parser.add_argument("--out", help="keep the batch here (default: a temporary directory, removed)")
     args = parser.parse_args()
 
-    from sim.experiments.batch import batch_jobs, load_scenarios, run_jobs
+    from sim.experiments.batch import run_jobs
+    from sim.experiments.jobs import batch_jobs, load_scenarios
 
     loaded = load_scenarios(pick_scenarios(args.scenarios))
     names = [scenario.name for scenario, _ in loaded]

@@ -19,7 +19,8 @@ import pytest
 from sim.analysis.compare import COLUMNS, compare_batch, mean_ci, paired_diff_ci, ratio_of_means_ci
 from sim.cli import main
 from sim.errors import UsageError
-from sim.experiments.batch import RunJob, replication_seeds, run_batch, run_jobs
+from sim.experiments.batch import run_batch, run_jobs
+from sim.experiments.jobs import RunJob, replication_seeds
 from sim.experiments.simulate import simulate
 from sim.io.store import RUN_FILES, BatchStore
 from sim.scenario.files import load_scenario, scenario_to_toml, validate_dict
@@ -106,12 +107,13 @@ def test_kill_minus_9_then_resume_gives_the_same_summary(files, reference, tmp_p
     script = textwrap.dedent(f"""
         import time
         import sim.experiments.batch as batch
-        real = batch.simulate
+        import sim.experiments.jobs as jobs
+        real = jobs.simulate
         def slow(*args, **kwargs):
             result = real(*args, **kwargs)
             time.sleep(0.4)
             return result
-        batch.simulate = slow
+        jobs.simulate = slow
         batch.run_batch({files!r}, {REPS}, {str(out)!r}, workers=1, scale={SCALE}, progress=False)
     """)
     child = subprocess.Popen([sys.executable, "-c", script], start_new_session=True,
@@ -212,16 +214,16 @@ def test_a_run_that_raises_is_recorded_and_the_batch_goes_on(files, tmp_path):
 
 
 def test_monkeypatched_failure_in_process(files, tmp_path, monkeypatch):
-    import sim.experiments.batch as batch
+    import sim.experiments.jobs as jobs
 
-    real = batch.simulate
+    real = jobs.simulate
 
     def flaky(scenario, seed=0, scale=1.0):
         if seed == replication_seeds(0, 2)[1]:
             raise RuntimeError("disk on fire\nsecond line")
         return real(scenario, seed=seed, scale=scale)
 
-    monkeypatch.setattr(batch, "simulate", flaky)
+    monkeypatch.setattr(jobs, "simulate", flaky)
     summary = run_batch(files[:1], 2, tmp_path / "flaky", workers=1, scale=SCALE, progress=False)
     assert list(summary["status"]) == ["ok", "failed"]
     assert summary.loc[1, "error"] == "RuntimeError: disk on fire second line"

@@ -23,7 +23,7 @@ from sim.analysis.calibration import (
 )
 from sim.analysis.sensitivity import with_parameters
 from sim.errors import UsageError
-from sim.experiments.batch import replication_seeds
+from sim.experiments.jobs import replication_seeds
 from sim.scenario.files import ScenarioError, load_scenario
 from sim.scenario.parameters import iter_parameters
 

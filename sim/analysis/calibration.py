@@ -522,7 +522,7 @@ def calibrate(
     Raises:
         UsageError: ``work`` holds another calibration, or holds one and ``resume`` is not set.
     """
-    from sim.experiments.batch import replication_seeds
+    from sim.experiments.jobs import replication_seeds
 
     if replications < 1:
         raise UsageError(f"--replications: must be at least 1, got {replications}")
@@ -646,7 +646,7 @@ def validation_table(
         sim_mean, sim_sd, sim_low, sim_high`` (5th-95th percentile over replications), ``z``
         (``(sim_mean - observed) / se``), ``within_2se``, ``replications``, ``source``.
     """
-    from sim.experiments.batch import replication_seeds
+    from sim.experiments.jobs import replication_seeds
 
     seeds = replication_seeds(seed, held_out_after + replications)[held_out_after:]
     names = [s.name for s in statistics]

@@ -41,7 +41,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.errors import UsageError
-from sim.experiments.batch import SUMMARY_METRICS
+from sim.experiments.outcomes import SUMMARY_METRICS
 from sim.io.atomic import write_bytes
 from sim.io.store import BatchStore
 

@@ -658,7 +658,7 @@ class SensitivityResult:
 
 
 def _check_outcomes(outcomes: Sequence[str]) -> list[str]:
-    from sim.experiments.batch import SUMMARY_METRICS
+    from sim.experiments.outcomes import SUMMARY_METRICS
 
     known = list(SUMMARY_METRICS) + [ADDITIONAL_JOBS]
     result = []
@@ -691,7 +691,7 @@ def build_jobs(scenario: Scenario, design: SensitivityDesign) -> tuple[list[Any]
         point, one-at-a-time end and noise replication to its policy run and its no-policy
         counterpart ``(name, replication)``.
     """
-    from sim.experiments.batch import RunJob
+    from sim.experiments.jobs import RunJob
 
     jobs: list[RunJob] = []
     counterparts: dict[str, str] = {}
@@ -775,7 +775,8 @@ def run_sensitivity(
         ScenarioError: A design point the schema rejects.
         RuntimeError: Runs failed (they are recorded in ``out``; rerun with ``resume``).
     """
-    from sim.experiments.batch import replication_seeds, run_jobs
+    from sim.experiments.batch import run_jobs
+    from sim.experiments.jobs import replication_seeds
 
     check_samples(method, samples)
     if root_seed < 0:

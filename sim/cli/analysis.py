@@ -31,7 +31,7 @@ from sim.analysis.sensitivity import (
 )
 from sim.cli.types import positive_float, positive_int, seed_int
 from sim.errors import UsageError
-from sim.experiments.batch import default_workers
+from sim.experiments.executors import default_workers
 from sim.io.atomic import write_bytes
 from sim.scenario.files import load_scenario
 

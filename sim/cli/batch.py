@@ -5,20 +5,18 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.analysis.compare import compare_batch, format_comparison, write_comparison
 from sim.cli.types import positive_float, positive_int, seed_int
-from sim.errors import UsageError
-from sim.experiments.batch import default_workers, run_batch
+from sim.experiments.executors import EXECUTORS, default_workers, resolve_executor
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
     """Run scenarios x replications into a batch directory and print where the summary is."""
-    executor = args.executor or ("dask" if args.scheduler else "local")
-    if args.scheduler and executor != "dask":
-        raise UsageError("--scheduler: only with --executor dask")
+    from sim.experiments.batch import run_batch
+
+    executor, workers = resolve_executor(args.executor, args.scheduler, args.workers)
     out = Path(args.out) if args.out else Path("results") / "batch"
     summary = run_batch(
-        args.scenarios, args.replications, out, workers=args.workers, executor=executor,
+        args.scenarios, args.replications, out, workers=workers, executor=executor,
         scheduler=args.scheduler, root_seed=args.seed, resume=args.resume, scale=args.scale,
         progress=not args.quiet,
     )
@@ -35,6 +33,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Print and write ``OUT/comparison.csv``."""
+    from sim.analysis.compare import compare_batch, format_comparison, write_comparison
+
     table = compare_batch(args.out, baseline=args.baseline, counterfactual=args.counterfactual)
     path = write_comparison(args.out, table)
     print(format_comparison(table))
@@ -54,7 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     batch.add_argument("--replications", "-n", type=positive_int, required=True, help="replications per scenario")
     batch.add_argument("--workers", "-j", type=positive_int, default=None,
                        help=f"worker processes (default: CPU count capped, here {default_workers()})")
-    batch.add_argument("--executor", choices=("local", "dask"), default=None,
+    batch.add_argument("--executor", choices=EXECUTORS, default=None,
                        help="local process pool (default) or Dask distributed")
     batch.add_argument("--scheduler", metavar="ADDRESS",
                        help="Dask scheduler, e.g. tcp://HOST:8786 (default: start a LocalCluster on 127.0.0.1)")

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from sim.present.figures import load_batch, plot_all
-from sim.present.report import write_report
-
 
 def cmd_plot(args: argparse.Namespace) -> int:
     """Write every figure of a batch under ``OUT/figures/``."""
+    from sim.present.figures import load_batch, plot_all
+
     batch = load_batch(args.out, baseline=args.baseline, counterfactual=args.counterfactual)
     paths = plot_all(args.out, batch=batch)
     print(f"wrote {len(paths)} files ({len(paths) // 2} figures as PNG and SVG) to {batch.out / 'figures'}/")
@@ -21,6 +20,8 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the self-contained HTML report of a batch."""
+    from sim.present.report import write_report
+
     path = write_report(args.out, args.html, baseline=args.baseline, counterfactual=args.counterfactual)
     print(f"wrote {path}")
     return 0

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from sim.cli.types import positive_float, seed_int
 from sim.errors import UsageError
-from sim.experiments.simulate import SimulationResult, simulate
-from sim.io.outputs import write_run
 from sim.scenario.files import load_scenario
-from sim.scenario.parameters import parameter_table
+
+if TYPE_CHECKING:
+    from sim.experiments.simulate import SimulationResult
 
 
 def format_summary(result: SimulationResult) -> str:
@@ -48,6 +47,9 @@ def format_summary(result: SimulationResult) -> str:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run one replication, print the summary and write the outputs."""
+    from sim.experiments.simulate import simulate
+    from sim.io.outputs import write_run
+
     scenario = load_scenario(args.scenario)
     out = Path(args.out) if args.out else Path("results") / scenario.name
     if out.exists() and not out.is_dir():
@@ -61,6 +63,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_params(args: argparse.Namespace) -> int:
     """Print the parameter table of a scenario."""
+    import pandas as pd
+
+    from sim.scenario.parameters import parameter_table
+
     scenario = load_scenario(args.scenario)
     table = parameter_table(scenario)
     if args.csv:

@@ -1,0 +1,196 @@
+"""Executors: where the jobs of a batch run.
+
+``"local"`` is a process pool of spawned processes (one worker runs in the calling process);
+``"dask"`` connects to a Dask scheduler or starts a :class:`dask.distributed.LocalCluster` on
+127.0.0.1. Workers only simulate and encode Parquet bytes (:func:`sim.experiments.jobs.execute_job`);
+the calling process is the store's single writer, so a remote cluster needs no shared file system
+(workers need ``startup-sim`` installed). Results do not depend on the executor or the number of
+workers.
+
+:func:`resolve_executor` is the one place the executor options are checked (the ``batch`` and
+``sensitivity`` commands and :func:`sim.experiments.batch.run_jobs` all call it). This module
+imports no heavy library at import time, so the CLI can ask it for :func:`default_workers`.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+from collections.abc import Generator, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from sim.errors import UsageError
+
+if TYPE_CHECKING:
+    from sim.experiments.jobs import RunJob, RunOutcome
+
+EXECUTORS = ("local", "dask")
+MAX_DEFAULT_WORKERS = 8
+"""assumption: more than 8 local workers rarely pays off (memory ~0.3 GB per worker at scale 1);
+range 4-32; override with ``workers=``."""
+IN_FLIGHT_PER_WORKER = 2
+"""assumption: two jobs queued per worker keep every worker busy while this process stores the
+previous result, without holding many results in memory (range 1-4)."""
+DASK_CONNECT_TIMEOUT = "15s"
+"""assumption: time to reach a running Dask scheduler before giving up (range 5-60 s)."""
+
+
+def default_workers() -> int:
+    """``os.cpu_count()`` capped at :data:`MAX_DEFAULT_WORKERS`."""
+    return max(1, min(os.cpu_count() or 1, MAX_DEFAULT_WORKERS))
+
+
+def resolve_executor(executor: str | None, scheduler: str | None, workers: int | None = None) -> tuple[str, int]:
+    """Check the executor options; return the executor and the number of workers.
+
+    Args:
+        executor: ``"local"``, ``"dask"`` or None (``"dask"`` if a scheduler is given, else ``"local"``).
+        scheduler: Dask scheduler address, only with ``"dask"``.
+        workers: Worker processes (None: :func:`default_workers`).
+
+    Raises:
+        UsageError: An unknown executor, a scheduler without Dask, or fewer than one worker.
+    """
+    chosen = executor or ("dask" if scheduler else "local")
+    if chosen not in EXECUTORS:
+        raise UsageError(f"--executor: must be 'local' or 'dask', got {chosen!r}")
+    if scheduler and chosen != "dask":
+        raise UsageError("--scheduler: only with --executor dask")
+    count = default_workers() if workers is None else workers
+    if count < 1:
+        raise UsageError(f"--workers: must be at least 1, got {count}")
+    return chosen, count
+
+
+def _iter_serial(jobs: Sequence[RunJob]) -> Iterator[tuple[RunJob, RunOutcome]]:
+    from sim.experiments.jobs import execute_job
+
+    for job in jobs:
+        yield job, execute_job(job)
+
+
+def _failed_outcome(job: RunJob, error: str) -> RunOutcome:
+    from sim.experiments.jobs import RunOutcome
+
+    return RunOutcome(job.scenario_name, job.replication, job.seed, "failed", error=error)
+
+
+def _iter_local(jobs: Sequence[RunJob], workers: int) -> Iterator[tuple[RunJob, RunOutcome]]:
+    """Run jobs on a ``ProcessPoolExecutor`` (spawned processes), at most ``2 * workers`` in flight.
+
+    A worker process that dies (e.g. killed by the OS) breaks the pool: the jobs in flight are
+    recorded as failed and a new pool runs the rest.
+    """
+    from sim.experiments.jobs import execute_job, one_line
+
+    context = multiprocessing.get_context("spawn")
+    pending = list(reversed(jobs))
+    window = IN_FLIGHT_PER_WORKER * workers
+    pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    finished = False
+    try:
+        in_flight: dict[cf.Future, RunJob] = {}
+        while pending or in_flight:
+            broken = False
+            while pending and len(in_flight) < window:
+                job = pending.pop()
+                try:
+                    in_flight[pool.submit(execute_job, job)] = job
+                except cf.process.BrokenProcessPool:
+                    pending.append(job)
+                    broken = True
+                    break
+            if in_flight:
+                done, _ = cf.wait(in_flight, return_when=cf.FIRST_COMPLETED)
+                for future in done:
+                    job = in_flight.pop(future)
+                    try:
+                        outcome = future.result()
+                    except cf.process.BrokenProcessPool as exc:
+                        broken = True
+                        outcome = _failed_outcome(job, f"worker process died: {one_line(exc)}")
+                    except Exception as exc:  # e.g. the job could not be pickled
+                        outcome = _failed_outcome(job, one_line(exc))
+                    yield job, outcome
+            if broken:
+                for future, job in list(in_flight.items()):
+                    in_flight.pop(future)
+                    yield job, _failed_outcome(job, "worker process died (process pool broken)")
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        finished = True
+    finally:
+        # interrupted (Ctrl-C, an error while storing): do not wait for runs still going
+        pool.shutdown(wait=finished, cancel_futures=True)
+
+
+def dask_client(scheduler: str | None, workers: int):
+    """A Dask client and, when it started one, its ``LocalCluster`` (to close afterwards)."""
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError as exc:  # pragma: no cover - dask is a dependency
+        raise UsageError(f"--executor dask: dask.distributed is not installed ({exc})") from None
+    from sim.experiments.jobs import one_line
+
+    if scheduler:
+        try:
+            return Client(scheduler, timeout=DASK_CONNECT_TIMEOUT), None
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise UsageError(f"--scheduler {scheduler}: cannot connect to a Dask scheduler ({one_line(exc)})") from None
+    cluster = LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+        dashboard_address=None,
+    )
+    return Client(cluster), cluster
+
+
+def _iter_dask(jobs: Sequence[RunJob], client: Any, workers: int) -> Iterator[tuple[RunJob, RunOutcome]]:
+    """Run jobs on a Dask cluster, at most twice its thread count in flight."""
+    from dask.distributed import as_completed
+
+    from sim.experiments.jobs import execute_job, one_line
+
+    threads = sum(client.nthreads().values()) or workers
+    window = IN_FLIGHT_PER_WORKER * max(threads, 1)
+    pending = list(reversed(jobs))
+    by_key: dict[str, RunJob] = {}
+    futures = as_completed()
+
+    def submit() -> None:
+        job = pending.pop()
+        future = client.submit(execute_job, job, pure=False)
+        by_key[future.key] = job
+        futures.add(future)
+
+    while pending and len(by_key) < window:
+        submit()
+    for future in futures:
+        job = by_key.pop(future.key)
+        try:
+            outcome = future.result()
+        except Exception as exc:  # KilledWorker, unpicklable job ...
+            outcome = _failed_outcome(job, one_line(exc))
+        future.release()
+        yield job, outcome
+        if pending:
+            submit()
+
+
+def outcomes(
+    jobs: Sequence[RunJob], workers: int, executor: str, client: Any
+) -> Generator[tuple[RunJob, RunOutcome], None, None]:
+    """``(job, outcome)`` pairs as the jobs finish: Dask, serial (one worker or job) or a process pool."""
+    if executor == "dask":
+        return _iter_dask(jobs, client, workers)
+    if workers == 1 or len(jobs) <= 1:
+        return _iter_serial(jobs)
+    return _iter_local(jobs, min(workers, len(jobs)))
+
+
+__all__ = [
+    "EXECUTORS",
+    "default_workers",
+    "outcomes",
+    "resolve_executor",
+]

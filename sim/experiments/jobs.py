@@ -1,0 +1,185 @@
+"""One run as a job: what to simulate, what comes back, and the seeds of replications.
+
+Seeds: replication ``r`` of a batch with root seed ``R`` runs with the integer seed
+``replication_seeds(R, N)[r]``, taken from child ``r`` of ``numpy.random.SeedSequence(R).spawn``;
+every scenario uses the same seed for the same replication, so scenario differences are paired
+(common random numbers). ``startup-sim run FILE --seed SEED --scale SCALE`` reproduces one run.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from sim.errors import UsageError
+from sim.experiments.simulate import simulate
+from sim.io.store import encode_run
+from sim.scenario.files import load_scenario
+from sim.scenario.schema import Scenario
+
+
+@dataclass(frozen=True)
+class RunJob:
+    """One simulation to run and store.
+
+    Attributes:
+        scenario_name: Name used in the store (``OUT/runs/<scenario_name>/``) and the summary.
+        scenario: The validated scenario to simulate.
+        replication: Replication number (``>= 0``); ``(scenario_name, replication)`` is the run's
+            key and must be unique in a batch.
+        seed: Integer seed passed to :func:`sim.experiments.simulate.simulate`.
+        scale: Population scale passed to :func:`sim.experiments.simulate.simulate`.
+    """
+
+    scenario_name: str
+    scenario: Scenario
+    replication: int
+    seed: int
+    scale: float = 1.0
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """``(scenario_name, replication)``."""
+        return (self.scenario_name, self.replication)
+
+
+@dataclass
+class RunOutcome:
+    """What a worker sends back for one job.
+
+    Attributes:
+        scenario_name: Job's scenario name.
+        replication: Job's replication.
+        seed: Job's seed.
+        status: ``"ok"`` or ``"failed"``.
+        error: One-line error of a failed run (empty if ok).
+        traceback: Traceback of a failed run.
+        metrics: Metrics of an ok run (headline, extra and batch metrics).
+        files: Encoded Parquet files of an ok run (see :func:`sim.io.store.encode_run`).
+        seconds: Wall time of the simulation, seconds.
+    """
+
+    scenario_name: str
+    replication: int
+    seed: int
+    status: str
+    error: str = ""
+    traceback: str = ""
+    metrics: dict[str, float] = field(default_factory=dict)
+    files: dict[str, bytes] | None = None
+    seconds: float = 0.0
+
+
+def one_line(exc: BaseException) -> str:
+    """``ExceptionType: message`` on one line."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def execute_job(job: RunJob) -> RunOutcome:
+    """Simulate one job and encode its tables; never raises for a failing simulation.
+
+    Runs in a worker process (or a Dask worker). A simulation that raises gives a ``"failed"``
+    outcome carrying the error, so one bad run does not stop the batch.
+    """
+    started = time.perf_counter()
+    try:
+        result = simulate(job.scenario, seed=job.seed, scale=job.scale)
+        files = encode_run(job.scenario_name, job.replication, job.seed, result)
+        metrics = {key: float(value) for key, value in result.metrics.items()}
+    except Exception as exc:  # a failing run is data, not a crash
+        return RunOutcome(
+            job.scenario_name, job.replication, job.seed, "failed", error=one_line(exc),
+            traceback=traceback.format_exc(), seconds=time.perf_counter() - started,
+        )
+    return RunOutcome(
+        job.scenario_name, job.replication, job.seed, "ok", metrics=metrics, files=files,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def replication_seeds(root_seed: int, replications: int) -> list[int]:
+    """Integer seed of each replication, from ``SeedSequence(root_seed).spawn(replications)``.
+
+    Child ``r``'s first 64-bit state word, shifted to 63 bits so it fits a signed 64-bit column.
+    Seed ``r`` does not depend on ``replications``, so a batch can be extended.
+
+    Args:
+        root_seed: Non-negative root seed of the batch.
+        replications: Number of replications.
+
+    Returns:
+        ``replications`` non-negative integers < 2**63.
+    """
+    if root_seed < 0:
+        raise ValueError(f"root seed must be non-negative, got {root_seed}")
+    children = np.random.SeedSequence(root_seed).spawn(replications)
+    return [int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1)) for child in children]
+
+
+def load_scenarios(scenarios: Sequence[str | Path | Scenario]) -> list[tuple[Scenario, str | None]]:
+    """Load scenario files (and pass Scenario objects through); names must be unique.
+
+    Returns:
+        ``(scenario, file or None)`` in the given order.
+
+    Raises:
+        ScenarioError: A bad scenario file (one line ``FILE: KEY: problem``).
+        UsageError: Two scenarios with the same name, or no scenario.
+    """
+    if not scenarios:
+        raise UsageError("no scenario given")
+    loaded: list[tuple[Scenario, str | None]] = []
+    for item in scenarios:
+        if isinstance(item, Scenario):
+            loaded.append((item, None))
+        else:
+            loaded.append((load_scenario(item), str(item)))
+    seen: dict[str, str] = {}
+    for scenario, file in loaded:
+        where = file or "<in-memory scenario>"
+        if scenario.name in seen:
+            raise UsageError(
+                f"{where}: name: scenario name {scenario.name!r} is also used by {seen[scenario.name]}; "
+                "names must be unique within a batch"
+            )
+        seen[scenario.name] = where
+    return loaded
+
+
+def batch_jobs(
+    scenarios: Sequence[Scenario], replications: int, root_seed: int = 0, scale: float = 1.0
+) -> list[RunJob]:
+    """Jobs of ``scenarios x replications`` with common random numbers.
+
+    Ordered replication by replication (every scenario of replication 0 first), so an
+    interrupted batch holds complete pairs.
+    """
+    if replications < 1:
+        raise UsageError(f"--replications: must be at least 1, got {replications}")
+    if not scale > 0:
+        raise UsageError(f"--scale: must be positive, got {scale}")
+    seeds = replication_seeds(root_seed, replications)
+    return [
+        RunJob(scenario.name, scenario, replication, seeds[replication], float(scale))
+        for replication in range(replications)
+        for scenario in scenarios
+    ]
+
+
+
+
+__all__ = [
+    "RunJob",
+    "RunOutcome",
+    "batch_jobs",
+    "execute_job",
+    "load_scenarios",
+    "one_line",
+    "replication_seeds",
+]
