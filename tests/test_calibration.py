@@ -12,18 +12,18 @@ import pandas as pd
 import pytest
 import tomli_w
 
-from sim.analysis.calibration import (
+from sim.analysis.calibration import calibrate
+from sim.analysis.calibration_data import (
     Statistic,
-    calibrate,
     calibration_parameters,
-    fit,
     load_calibration_data,
     simulate_statistics,
     weighted_loss,
 )
-from sim.analysis.sensitivity import with_parameters
+from sim.analysis.fitting import fit
 from sim.errors import UsageError
 from sim.experiments.jobs import replication_seeds
+from sim.scenario.editing import with_parameters
 from sim.scenario.files import ScenarioError, load_scenario
 from sim.scenario.parameters import iter_parameters
 

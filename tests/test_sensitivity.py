@@ -12,19 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis.sensitivity import (
-    PROGRAMMES,
-    analyze_design,
-    analyze_model,
-    elementary_effects,
-    no_policy,
-    reversal_table,
-    run_sensitivity,
-    salib_problem,
-    sample_design,
-    select_parameters,
-    with_parameters,
-)
+from sim.analysis.design import salib_problem, sample_design, select_parameters
+from sim.analysis.indices import analyze_design, analyze_model, elementary_effects, reversal_table
+from sim.analysis.sensitivity import run_sensitivity
+from sim.present.sensitivity_figures import write_sensitivity_figures
+from sim.scenario.editing import PROGRAMMES, no_policy, with_parameters
 from sim.scenario.files import ScenarioError, load_scenario
 from sim.scenario.parameters import ranged_parameters
 
@@ -163,10 +155,13 @@ PARAMS = ["behaviour.revenue_cost_ratio", "policy.incubation.places_per_base"]
 
 
 def _run(out: Path, baseline, resume: bool = False, params=PARAMS):
-    return run_sensitivity(
+    result = run_sensitivity(
         baseline, "morris", 2, out, outcomes=["jobs_created", "additional_jobs", "survival_3y"], params=params,
         workers=1, resume=resume, root_seed=5, scale=0.05, progress=False,
     )
+    assert not (out / "figures").exists()  # the analysis only computes; sim.present draws
+    write_sensitivity_figures(result)
+    return result
 
 
 def test_run_sensitivity_common_seed_outputs_and_resume(tmp_path, baseline):

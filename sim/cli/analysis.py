@@ -6,33 +6,16 @@ import argparse
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sim.analysis.calibration import (
-    METHODS as CALIBRATION_METHODS,
-)
-from sim.analysis.calibration import (
-    calibrate,
-    calibration_parameters,
-    check_overlay_target,
-    load_calibration_data,
-    overlay_text,
-    plot_validation,
-    rounded_values,
-    validation_losses,
-    validation_table,
-    write_overlay,
-)
-from sim.analysis.sensitivity import (
+from sim.analysis.options import (
     ADDITIONAL_JOBS,
+    CALIBRATION_METHODS,
     DEFAULT_OUTCOMES,
-    METHODS,
     NOISE_REPLICATIONS,
-    run_sensitivity,
-    with_parameters,
+    SENSITIVITY_METHODS,
 )
 from sim.cli.types import positive_float, positive_int, seed_int
 from sim.errors import UsageError
-from sim.experiments.executors import default_workers
-from sim.io.atomic import write_bytes
+from sim.experiments.executors import default_workers, resolve_executor
 from sim.scenario.files import load_scenario
 
 
@@ -46,17 +29,19 @@ def name_list(text: str) -> list[str]:
 
 # ------------------------------------------------------------------------------- sensitivity
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    """Run a Morris or Sobol analysis and print the rankings and the reversal summary."""
+    """Run a Morris or Sobol analysis, write its figures, print the rankings and the reversal summary."""
+    from sim.analysis.sensitivity import run_sensitivity
+    from sim.present.sensitivity_figures import write_sensitivity_figures
+
     scenario = load_scenario(args.scenario)
-    executor = args.executor or ("dask" if args.scheduler else "local")
-    if args.scheduler and executor != "dask":
-        raise UsageError("--scheduler: only with --executor dask")
+    executor, workers = resolve_executor(args.executor, args.scheduler, args.workers)
     out = Path(args.out) if args.out else Path("results") / "sensitivity" / f"{scenario.name}_{args.method}"
     result = run_sensitivity(
         scenario, args.method, args.samples, out, outcomes=args.outcomes, params=args.params,
-        workers=args.workers, executor=executor, scheduler=args.scheduler, resume=args.resume,
+        workers=workers, executor=executor, scheduler=args.scheduler, resume=args.resume,
         root_seed=args.seed, scale=args.scale, progress=not args.quiet, scenario_file=str(args.scenario),
     )
+    write_sensitivity_figures(result)
     design = result.design
     k = design.problem["num_vars"]
     print(f"{design.method} sensitivity of {scenario.name}: {k} parameters, {len(design.X)} design points "
@@ -79,6 +64,13 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------------- calibration
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Fit the free behavioural parameters, validate and write the overlay scenario."""
+    from sim.analysis.calibration import calibrate, validation_losses, validation_table
+    from sim.analysis.calibration_data import calibration_parameters, load_calibration_data
+    from sim.analysis.overlay import check_overlay_target, overlay_text, rounded_values, write_overlay
+    from sim.io.atomic import write_bytes
+    from sim.present.calibration_figures import plot_validation
+    from sim.scenario.editing import with_parameters
+
     scenario_file = Path(args.scenario)
     scenario = load_scenario(scenario_file)
     data = load_calibration_data(args.data)
@@ -158,7 +150,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "no-policy counterparts.",
     )
     sens.add_argument("scenario", metavar="SCENARIO", help="scenario TOML file")
-    sens.add_argument("--method", choices=METHODS, required=True, help="morris (screening) or sobol (variance)")
+    sens.add_argument("--method", choices=SENSITIVITY_METHODS, required=True,
+                      help="morris (screening) or sobol (variance)")
     sens.add_argument("--samples", "-N", type=positive_int, required=True,
                       help="Morris trajectories (10-50 typical) or Sobol base points (a power of two)")
     sens.add_argument("--outcomes", type=name_list, default=None,
