@@ -18,6 +18,7 @@ from sim.cli import main
 from sim.errors import UsageError
 from sim.experiments.batch import run_batch
 from sim.experiments.metrics import survival_at
+from sim.io.batch_reader import load_batch
 from sim.io.store import BatchStore
 from sim.present.figures import (
     FIGURES,
@@ -28,11 +29,9 @@ from sim.present.figures import (
     fig_survival_by_group,
     fig_survival_by_scenario,
     fig_target_attainment,
-    load_batch,
     plot_all,
-    scenario_colours,
-    wrap,
 )
+from sim.present.figures.style import scenario_colours, scenario_palette, wrap
 from sim.present.report import write_report
 from sim.scenario.files import load_scenario
 from sim.scenario.parameters import parameter_table
@@ -85,7 +84,7 @@ def test_load_batch_roles_order_and_colours(batch):
     assert batch.counterfactual == "putuo_no_policy"
     assert set(batch.resolved) == set(batch.scenarios)
     assert BROKEN in batch.all_scenarios and BROKEN not in batch.scenarios
-    assert batch.colours == scenario_colours(batch.all_scenarios)
+    assert scenario_palette(batch) == scenario_colours(batch.all_scenarios)
     assert batch.period() == "2018-2022"
     assert "0.1" in batch.scale_note()
 
@@ -143,7 +142,7 @@ def test_survival_by_scenario(batch):
     for line, name in zip(curves, batch.scenarios, strict=True):
         y = line.get_ydata()
         assert y[0] == 100 and np.all(np.diff(y) <= 1e-12) and y[-1] > 0  # survival falls from 100%
-        assert line.get_color() == batch.colours[name]
+        assert line.get_color() == scenario_palette(batch)[name]
     # right panel: 3-year survival per scenario, the same number as sim.experiments.metrics.survival_at
     firms = batch.firms(["lifetime_months", "censored"], ["putuo_baseline"])
     points = [line for line in dots.get_lines() if line.get_marker() == "o"]

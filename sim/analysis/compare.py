@@ -43,7 +43,7 @@ from scipy import stats
 from sim.errors import UsageError
 from sim.experiments.outcomes import SUMMARY_METRICS
 from sim.io.atomic import write_bytes
-from sim.io.store import BatchStore
+from sim.io.batch_reader import Batch, default_baseline, default_counterfactual, load_batch
 
 CONFIDENCE = 0.95
 N_BOOTSTRAP = 2000
@@ -181,24 +181,6 @@ def proportion_ci(successes: int, trials: int, confidence: float = CONFIDENCE) -
 
 
 # ---------------------------------------------------------------------------------- batch
-def _scenario_order(store: BatchStore, present: list[str]) -> list[str]:
-    listed = [item["name"] for item in store.manifest().get("scenarios", [])]
-    order = [name for name in listed if name in present]
-    return order + sorted(name for name in present if name not in order)
-
-
-def default_baseline(names: list[str]) -> str:
-    """The scenario whose name ends with ``baseline`` if exactly one does, else the first."""
-    ends = [name for name in names if name.endswith("baseline")]
-    return ends[0] if len(ends) == 1 else names[0]
-
-
-def default_counterfactual(names: list[str]) -> str | None:
-    """The first scenario whose name contains ``no_policy``, or None."""
-    found = [name for name in names if "no_policy" in name]
-    return found[0] if found else None
-
-
 def _row(section: str, scenario: str, reference: str, metric: str, interval: Interval, detail: str = "",
          confidence: float = CONFIDENCE) -> dict[str, Any]:
     return {
@@ -215,7 +197,7 @@ def _paired(wide: dict[str, pd.DataFrame], a: str, b: str, metric: str) -> tuple
 
 
 def compare_batch(
-    out: str | Path,
+    out: str | Path | Batch,
     baseline: str | None = None,
     counterfactual: str | None = None,
     confidence: float = CONFIDENCE,
@@ -227,11 +209,11 @@ def compare_batch(
     Only runs that finished are used; differences pair replications present in both scenarios.
 
     Args:
-        out: Batch directory.
+        out: Batch directory, or a batch opened with :func:`sim.io.batch_reader.load_batch`.
         baseline: Scenario that differences are taken against (default
-            :func:`default_baseline`).
+            :func:`sim.io.batch_reader.default_baseline`).
         counterfactual: Scenario without policy for additionality (default
-            :func:`default_counterfactual`; no additionality rows if there is none).
+            :func:`sim.io.batch_reader.default_counterfactual`; no additionality rows if there is none).
         confidence: Coverage of every interval.
         n_boot: Bootstrap resamples for the cost ratios.
         seed: Seed of the bootstrap.
@@ -242,14 +224,10 @@ def compare_batch(
     Raises:
         UsageError: ``out`` holds no finished run, or a named scenario is not in the batch.
     """
-    out = Path(out)
-    store = BatchStore(out)
-    if not out.is_dir():
-        raise UsageError(f"{out}: not a directory")
-    metrics = store.metrics()
-    if metrics.empty:
-        raise UsageError(f"{out}: no finished run in {out / 'runs'}")
-    names = _scenario_order(store, sorted(metrics["scenario"].unique()))
+    batch = load_batch(out)
+    out = batch.out
+    metrics = batch.metrics()
+    names = batch.scenarios
     for option, value in (("--baseline", baseline), ("--counterfactual", counterfactual)):
         if value is not None and value not in names:
             raise UsageError(f"{option}: no scenario {value!r} in {out}; the batch has {', '.join(names)}")
@@ -272,7 +250,7 @@ def compare_batch(
             a, b = _paired(wide, name, baseline, metric)
             rows.append(_row("difference", name, baseline, metric, paired_diff_ci(a, b, confidence),
                              confidence=confidence))
-    targets = store.targets()
+    targets = batch.targets()
     if not targets.empty:
         targets = targets.assign(met=targets["met"].astype(bool))
         for name in names:

@@ -7,7 +7,8 @@ import argparse
 
 def cmd_plot(args: argparse.Namespace) -> int:
     """Write every figure of a batch under ``OUT/figures/``."""
-    from sim.present.figures import load_batch, plot_all
+    from sim.io.batch_reader import load_batch
+    from sim.present.figures import plot_all
 
     batch = load_batch(args.out, baseline=args.baseline, counterfactual=args.counterfactual)
     paths = plot_all(args.out, batch=batch)

@@ -23,16 +23,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.analysis.levers import lever_table
 from sim.errors import UsageError
+from sim.experiments.outcomes import HEADLINE_METRICS, is_share
 from sim.io.atomic import write_bytes
-from sim.present.figures import (
-    Batch,
-    build_figures,
-    lever_table,
-    load_batch,
-    metric_display,
-    money_unit,
-)
+from sim.io.batch_reader import Batch, load_batch
+from sim.present.figures import build_figures
+from sim.present.figures.style import batch_comparison, metric_display, money_unit, scenario_palette
 from sim.scenario.parameters import parameter_table
 from sim.scenario.schema import Scenario
 
@@ -127,7 +124,7 @@ def breakable(name: str) -> str:
 
 def swatch(batch: Batch, name: str) -> str:
     """A coloured square in the scenario's figure colour, then its name."""
-    red, green, blue = (int(round(255 * c)) for c in batch.colours[name][:3])
+    red, green, blue = (int(round(255 * c)) for c in scenario_palette(batch)[name][:3])
     return f'<span class="swatch" style="background: rgb({red},{green},{blue})"></span>{breakable(name)}'
 
 
@@ -217,7 +214,7 @@ def _glance(batch: Batch, comparison: pd.DataFrame) -> list[str]:
     points = []
     means = comparison[comparison["section"] == "mean"].set_index(["scenario", "metric"])
     if batch.counterfactual is not None:
-        levers = lever_table(batch)
+        levers = lever_table(batch, batch_comparison(batch))
         levers = levers[np.isfinite(levers["jobs"].to_numpy(float))]
         if len(levers):
             best = levers.loc[levers["jobs"].idxmax()]
@@ -343,16 +340,14 @@ def _scenarios_section(batch: Batch) -> str:
     return f'<section id="scenarios"><h2>2. Scenarios</h2>{table}</section>'
 
 
+FIRST_TABLE = HEADLINE_METRICS.index("jobs_created") + 1
 METRIC_GROUPS = (
-    ("Founders, firms and jobs", ("founders_helped", "youth_founders_helped", "firms_started", "survival_1y",
-                                  "survival_3y", "jobs_created")),
-    ("Institutions, public money and loans", ("incubation_bases", "fiscal_cost_yuan", "cost_per_job_yuan",
-                                              "loan_default_rate")),
+    ("Founders, firms and jobs", HEADLINE_METRICS[:FIRST_TABLE]),
+    ("Institutions, public money and loans", HEADLINE_METRICS[FIRST_TABLE:]),
 )
-"""The headline metrics, split into two tables narrow enough to read without scrolling."""
+"""The headline metrics (:data:`sim.experiments.outcomes.HEADLINE_METRICS`, in order), split after
+``jobs_created`` into two tables narrow enough to read without scrolling."""
 
-
-SHARE_METRICS = ("survival_1y", "survival_3y", "loan_default_rate")
 
 
 def _metric_tables(batch: Batch, estimates: pd.DataFrame, scenarios: list[str], differences: bool = False) -> str:
@@ -378,7 +373,7 @@ def _metric_tables(batch: Batch, estimates: pd.DataFrame, scenarios: list[str], 
                 _, _, factor = metric_display(metric)
                 if (scenario, metric) in estimates.index:
                     row = estimates.loc[(scenario, metric)]
-                    bounds = None if differences else (0.0, 1.0 if metric in SHARE_METRICS else np.inf)
+                    bounds = None if differences else (0.0, 1.0 if is_share(metric) else np.inf)
                     cells.append(interval_cell(row["estimate"], row["ci_low"], row["ci_high"], factor,
                                                bounds=bounds, mark_nonzero=differences))
                 else:
@@ -408,7 +403,7 @@ def _comparison_section(batch: Batch, comparison: pd.DataFrame) -> str:
         parts.append(_metric_tables(batch, diffs, [s for s in batch.scenarios if s != batch.baseline],
                                     differences=True))
     if batch.counterfactual is not None:
-        levers = lever_table(batch)
+        levers = lever_table(batch, batch_comparison(batch))
         rows = []
         for row in levers.itertuples():
             rows.append(
@@ -514,7 +509,7 @@ def _parameters_section(batch: Batch) -> str:
 
 def build_report(batch: Batch) -> str:
     """The report's HTML text for an opened batch."""
-    comparison = batch.comparison()
+    comparison = batch_comparison(batch)
     title = f"Scenario report: {batch.out.resolve().name}"
     nav = (
         '<nav><ol><li><a href="#summary">The question</a></li><li><a href="#scenarios">Scenarios</a></li>'
@@ -545,7 +540,7 @@ def write_report(out: str | Path, html_path: str | Path | None = None, baseline:
     Args:
         out: Batch directory.
         html_path: Where to write (default ``OUT/report.html``); parent directories are created.
-        baseline: Scenario the others are compared with (default as :func:`sim.present.figures.load_batch`).
+        baseline: Scenario the others are compared with (default as :func:`sim.io.batch_reader.load_batch`).
         counterfactual: Scenario without programmes (default: a name containing ``no_policy``).
 
     Returns:
