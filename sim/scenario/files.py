@@ -34,7 +34,7 @@ from typing import Any
 import tomli_w
 from pydantic import BaseModel, ValidationError
 
-from sim.experiments.metrics import EXTRA_METRICS, HEADLINE_METRICS
+from sim.experiments.outcomes import OUTCOME_NAMES
 from sim.scenario.schema import Scenario
 
 MAX_CHAIN = 32
@@ -342,7 +342,7 @@ def check_scenario(scenario: Scenario, resolved: ResolvedFile) -> None:
                    f"or digit (it names results directories), got {scenario.name!r}")
     if "\n" in scenario.description or "\r" in scenario.description:
         raise fail(("description",), "description", "must be one line (one sentence: the scenario's question)")
-    known = sorted(set(HEADLINE_METRICS) | set(EXTRA_METRICS))
+    known = sorted(OUTCOME_NAMES)
     for i, target in enumerate(scenario.targets):
         if target.metric not in known:
             close = _closest(target.metric, known)

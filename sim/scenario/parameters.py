@@ -19,10 +19,12 @@ draws its varied parameters from it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from pydantic import BaseModel, Field
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MAX_YUAN = 1e13  # no district budget or firm amount comes near 10 trillion yuan
 SEED_PUTUO_REPLY_2022 = "000_612b7fc1ad6766b2.txt"
@@ -169,6 +171,8 @@ def parameter_table(scenario: BaseModel) -> pd.DataFrame:
                 "description": info.description,
             }
         )
+    import pandas as pd  # only here: the scenario loader must not pay for pandas
+
     return pd.DataFrame(rows, columns=["name", "value", "unit", "low", "high", "source", "description"])
 
 
