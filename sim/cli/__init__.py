@@ -1,7 +1,11 @@
 """``startup-sim`` command line: a thin shell over the library.
 
-Each command lives in a ``sim.cli_*`` module with a ``register(subparsers)`` function that adds
-its parser and sets ``handler``. Errors a user can fix (:class:`sim.errors.ScenarioError`,
+Each command lives in a ``sim.cli.<group>`` module with a ``register(subparsers)`` function that
+adds its parser and sets ``handler``. Those modules import only light code at import time; each
+handler imports the heavy libraries it needs (Mesa, pandas, scipy, matplotlib, Dask, SALib) when
+it runs, so ``--help`` and ``validate`` start fast (``benchmarks/bench_startup.py``).
+
+Errors a user can fix (:class:`sim.errors.ScenarioError`,
 :class:`sim.errors.UsageError`) print one line and exit with code 2; no traceback.
 """
 
