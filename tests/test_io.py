@@ -114,3 +114,20 @@ def test_a_run_reports_every_outcome_in_order():
     result = simulate(load_scenario(root / "scenarios" / "putuo" / "baseline.toml"), seed=3, scale=0.05)
     assert list(result.metrics) == list(SUMMARY_METRICS)
     assert result.metrics["surviving_firms"] == float(result.firms["censored"].sum())
+
+
+def test_numpy_kaplan_meier_is_bit_identical_to_scipy():
+    import numpy as np
+
+    from sim.experiments.metrics import kaplan_meier, survival_at
+
+    rng = np.random.default_rng(np.random.SeedSequence(11))
+    for trial in range(300):
+        n = int(rng.integers(1, 300))
+        life = rng.integers(0, 60, n).astype(float) if trial % 3 else rng.exponential(30.0, n)
+        censored = rng.random(n) < (rng.random() if trial % 4 else 0.0)  # every fourth: none censored
+        if censored.all():
+            continue
+        reference = kaplan_meier(life, censored).sf
+        for months in (0, 1, 11.5, 12, 36, 59, 100):
+            assert survival_at(life, censored, months) == float(reference.evaluate(months))

@@ -13,6 +13,7 @@ __all__ = [
     "death_rates_by_age",
     "headline_metrics",
     "kaplan_meier",
+    "km_survival_function",
     "survival_at",
     "target_attainment",
 ]
@@ -39,13 +40,47 @@ def kaplan_meier(lifetime_months: np.ndarray, censored: np.ndarray):
     return ecdf(data)
 
 
+def km_survival_function(lifetime_months: np.ndarray, censored: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Kaplan-Meier survival function as steps: distinct lifetimes and the survival after each.
+
+    The same arithmetic as ``scipy.stats.ecdf`` (its ``_ecdf_right_censored`` and, without
+    censored firms, ``_ecdf_uncensored``), so the values are bit-identical to
+    :func:`kaplan_meier`'s ``.sf``; written out so that a run does not import ``scipy.stats``
+    (about 0.4 s) to compute two numbers.
+
+    Args:
+        lifetime_months: Months each firm operated.
+        censored: True for firms still alive at the end of the run.
+
+    Returns:
+        ``(times, survival)``: sorted distinct lifetimes and S(t) just after each.
+    """
+    lifetime = np.asarray(lifetime_months, dtype=float)
+    censored = np.asarray(censored, dtype=bool)
+    if not censored.any():
+        times, counts = np.unique(np.sort(lifetime), return_counts=True)
+        return times, 1 - np.cumsum(counts) / lifetime.size
+    times = np.concatenate((lifetime[~censored], lifetime[censored]))
+    died = np.concatenate((np.ones(int((~censored).sum()), dtype=np.int64),
+                           np.zeros(int(censored.sum()), dtype=np.int64)))
+    order = np.argsort(times)
+    times, died = times[order], died[order]
+    at_risk = np.arange(times.size, 0, -1)
+    distinct = np.diff(times, prepend=-np.inf, append=np.inf) > 0
+    first, last = distinct[:-1], distinct[1:]
+    deaths = np.diff(np.cumsum(died)[last], prepend=0)
+    return times[first], np.cumprod((at_risk[first] - deaths) / at_risk[first])
+
+
 def survival_at(lifetime_months: np.ndarray, censored: np.ndarray, months: float) -> float:
     """Kaplan-Meier probability that a firm operates more than ``months`` months."""
     if len(lifetime_months) == 0:
         return float("nan")
     if not np.any(~np.asarray(censored, dtype=bool)):
         return 1.0
-    return float(kaplan_meier(lifetime_months, censored).sf.evaluate(months))
+    times, survival = km_survival_function(lifetime_months, censored)
+    k = int(np.searchsorted(times, months, side="right")) - 1
+    return 1.0 if k < 0 else float(survival[k])
 
 
 def death_rates_by_age(firms: pd.DataFrame, years: int = 5) -> pd.Series:
