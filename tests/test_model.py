@@ -75,7 +75,7 @@ def test_mesa_agents_are_the_institutions(putuo):
     assert {"Bank", "LoanProgramme", "IncubationProgramme", "TalentHousingProgramme"} <= types
     model.step()
     assert "IncubationBase" in {t.__name__ for t in model.agent_types}
-    assert len(model.incubation.bases) == putuo.policy.incubation.initial_bases
+    assert len(model.programme("incubation").bases) == putuo.policy.incubation.initial_bases
 
 
 # ------------------------------------------------------------- lever directions (CRN)
@@ -213,7 +213,7 @@ def test_tight_budget_is_never_overspent(putuo):
     scenario.policy.talent_housing.annual_budget_yuan = 1_000_000.0
     model = StartupEcosystem(scenario, seed=3, scale=SCALE)
     model.run_model()
-    spent = model.talent_housing.spent_by_year
+    spent = model.programme("talent_housing").spent_by_year
     assert max(spent.values()) == pytest.approx(1_000_000.0 * SCALE)  # binding, and not exceeded
 
 

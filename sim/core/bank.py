@@ -3,30 +3,94 @@
 One :class:`Bank` agent stands for the district's lenders. It screens on a noisy view of the
 borrower's quality, requires collateral unless the guarantee fund stands behind the loan, prices
 at LPR + spread and books repayments and defaults. Public support (guarantee, interest subsidy,
-emergency loans) comes from :class:`sim.policy.loans.LoanProgramme`.
+emergency loans) comes through :class:`LoanTerms`, which a programme provides (in the model,
+:class:`sim.policy.loans.LoanProgramme`); without one the bank lends on market terms only.
 
 Accounting identity, in yuan of principal: disbursed = repaid + defaulted + outstanding.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import mesa
 import numpy as np
 
 from sim.calendar import parse_month
+from sim.core.context import Context
+from sim.scenario.schema import Bank as BankSettings
 
-if TYPE_CHECKING:
-    from sim.core.model import StartupEcosystem
+MIN_APPLICATION_ODDS = 1e-12
+"""Floor on the odds of applying for a loan (avoids log(0) when ``base_application_share`` is 0)."""
+
+
+class LoanTerms(Protocol):
+    """What public loan support offers the bank, and how it pays its share."""
+
+    @property
+    def enabled(self) -> bool:
+        """Public loan support exists (guarantees, subsidies or emergency loans)."""
+
+    @property
+    def guarantee_available(self) -> bool:
+        """Founders without collateral can borrow under the guarantee."""
+
+    @property
+    def subsidy_share(self) -> float:
+        """Share of the borrower's interest paid by the programme."""
+
+    def loan_limit_yuan(self, initial_employees: np.ndarray) -> np.ndarray:
+        """Cap on a supported start-up loan (yuan)."""
+
+    def emergency_loan_yuan(self, monthly_cost_yuan: np.ndarray) -> np.ndarray:
+        """Size of an emergency loan offered in a relief-package shock (yuan)."""
+
+    def pay_interest_subsidy(self, idx: np.ndarray, interest_yuan: np.ndarray) -> np.ndarray:
+        """Pay the subsidised share of this month's interest; returns what was paid (yuan)."""
+
+    def pay_guarantee_losses(self, idx: np.ndarray, loss_yuan: np.ndarray) -> np.ndarray:
+        """Compensate lenders for guaranteed losses; returns what was paid (yuan)."""
+
+
+class MarketTerms:
+    """No public loan support: the bank lends on collateral at market rates only."""
+
+    enabled = False
+    guarantee_available = False
+    subsidy_share = 0.0
+
+    def loan_limit_yuan(self, initial_employees: np.ndarray) -> np.ndarray:
+        """No supported loans, so no cap (yuan)."""
+        return np.full(np.shape(initial_employees), np.inf)
+
+    def emergency_loan_yuan(self, monthly_cost_yuan: np.ndarray) -> np.ndarray:
+        """No emergency loans."""
+        return np.zeros(np.shape(monthly_cost_yuan))
+
+    def pay_interest_subsidy(self, idx: np.ndarray, interest_yuan: np.ndarray) -> np.ndarray:
+        """No subsidy."""
+        return np.zeros(idx.size)
+
+    def pay_guarantee_losses(self, idx: np.ndarray, loss_yuan: np.ndarray) -> np.ndarray:
+        """No guarantee."""
+        return np.zeros(idx.size)
 
 
 class Bank(mesa.Agent):
     """The district's lenders."""
 
-    def __init__(self, model: StartupEcosystem) -> None:
-        super().__init__(model)
-        self.settings = model.scenario.bank
+    def __init__(self, ctx: Context, settings: BankSettings, terms: LoanTerms | None = None) -> None:
+        """Build the bank.
+
+        Args:
+            ctx: Clock, firms and Mesa registration.
+            settings: The scenario's ``bank`` table.
+            terms: Public loan support (default: none; see :meth:`use_terms`).
+        """
+        super().__init__(ctx.agents)
+        self.ctx = ctx
+        self.settings = settings
+        self.terms: LoanTerms = terms if terms is not None else MarketTerms()
         steps = sorted(self.settings.lpr_schedule, key=lambda s: parse_month(s.start))
         self._lpr_starts = np.array([parse_month(s.start) for s in steps])
         self._lpr_rates = np.array([s.rate_pct for s in steps])
@@ -35,6 +99,10 @@ class Bank(mesa.Agent):
             "defaulted_count": 0, "defaulted_yuan": 0.0, "loss_yuan": 0.0,
         }
         self.month_flows: dict[str, float] = {}
+
+    def use_terms(self, terms: LoanTerms) -> None:
+        """Lend with this public support from now on."""
+        self.terms = terms
 
     def start_month(self) -> None:
         """Reset this month's flows."""
@@ -47,7 +115,7 @@ class Bank(mesa.Agent):
     # ----------------------------------------------------------------- pricing
     def lpr_pct(self) -> float:
         """One-year loan prime rate in force this month (percent a year)."""
-        position = np.searchsorted(self._lpr_starts, self.model.clock.month, side="right") - 1
+        position = np.searchsorted(self._lpr_starts, self.ctx.clock.month, side="right") - 1
         return float(self._lpr_rates[max(position, 0)])
 
     def market_rate_pct(self) -> float:
@@ -56,28 +124,28 @@ class Bank(mesa.Agent):
 
     def loan_need_yuan(self, idx: np.ndarray) -> np.ndarray:
         """Gap between the capital a founder wants and their own capital (yuan)."""
-        pop = self.model.population
-        wanted = self.settings.capital_target_months * pop.monthly_cost_yuan(pop.initial_employees[idx])
-        return np.maximum(wanted - pop.own_capital[idx], 0.0)
+        firms = self.ctx.firms
+        wanted = self.settings.capital_target_months * firms.monthly_cost_yuan(firms.initial_employees[idx])
+        return np.maximum(wanted - firms.own_capital[idx], 0.0)
 
     # ----------------------------------------------------------------- lending
     def lend_to_new_firms(self, new_firms: np.ndarray) -> None:
         """Applications, screening and disbursement for this month's new firms."""
-        pop = self.model.population
-        programme = self.model.loan_programme
+        firms = self.ctx.firms
+        terms = self.terms
         s = self.settings
         need = self.loan_need_yuan(new_firms)
         market = self.market_rate_pct()
-        in_programme = pop.takes_up_support(new_firms) & programme.enabled
-        effective = market * (1.0 - np.where(in_programme, programme.subsidy_share, 0.0))
-        base_logit = np.log(s.base_application_share / max(1 - s.base_application_share, 1e-9) + 1e-12)
+        in_programme = firms.takes_up_support(new_firms) & terms.enabled
+        effective = market * (1.0 - np.where(in_programme, terms.subsidy_share, 0.0))
+        base_logit = np.log(s.base_application_share / max(1 - s.base_application_share, 1e-9) + MIN_APPLICATION_ODDS)
         p_apply = 1.0 / (1.0 + np.exp(-(base_logit + s.rate_elasticity_per_pp * (market - effective))))
-        applies = (need > 0) & (pop.u_loan_apply[new_firms] < p_apply)
-        screened = pop.log_quality[new_firms] + s.screening_noise_sd * pop.bank_noise[new_firms]
-        guaranteed = in_programme & programme.guarantee_available
-        secured = pop.has_collateral[new_firms] | guaranteed
+        applies = (need > 0) & (firms.u_loan_apply[new_firms] < p_apply)
+        screened = firms.log_quality[new_firms] + s.screening_noise_sd * firms.bank_noise[new_firms]
+        guaranteed = in_programme & terms.guarantee_available
+        secured = firms.has_collateral[new_firms] | guaranteed
         approved = applies & (screened > s.approval_threshold) & secured
-        limit = programme.loan_limit_yuan(pop.initial_employees[new_firms])
+        limit = terms.loan_limit_yuan(firms.initial_employees[new_firms])
         amount = np.where(in_programme, np.minimum(need, limit), need)
         self._disburse(
             new_firms[approved], amount[approved], market,
@@ -86,48 +154,41 @@ class Bank(mesa.Agent):
 
     def _disburse(
         self, idx: np.ndarray, amount: np.ndarray, rate_pct: float,
-        guaranteed: np.ndarray, subsidised: np.ndarray,
+        guaranteed: np.ndarray | bool, subsidised: np.ndarray | bool,
     ) -> None:
         """Book new loans; ``guaranteed``/``subsidised`` are per-loan programme flags."""
-        pop = self.model.population
-        programme = self.model.loan_programme
         guaranteed = np.broadcast_to(np.asarray(guaranteed, dtype=bool), idx.shape)
         subsidised = np.broadcast_to(np.asarray(subsidised, dtype=bool), idx.shape)
         keep = amount > 0
         idx, amount = idx[keep], amount[keep]
         guaranteed, subsidised = guaranteed[keep], subsidised[keep]
-        pop.loan_balance[idx] = amount
-        pop.loan_rate[idx] = rate_pct / 100.0
-        pop.loan_instalment[idx] = amount / self.settings.loan_term_months
-        pop.loan_month[idx] = self.model.clock.month
-        pop.loan_disbursed_total[idx] += amount
-        pop.mark_supported(idx[guaranteed | subsidised], self.model.clock.month)
-        pop.loan_guaranteed[idx] = guaranteed
-        pop.loan_subsidised[idx] = subsidised & (programme.subsidy_share > 0)
-        pop.cash[idx] += amount
+        self.ctx.firms.book_loan(
+            idx, amount, rate_pct, self.settings.loan_term_months, self.ctx.clock.month,
+            guaranteed=guaranteed, subsidised=subsidised & (self.terms.subsidy_share > 0),
+        )
         self._add("disbursed_count", idx.size)
         self._add("disbursed_yuan", float(amount.sum()))
 
     def emergency_lending(self, candidates: np.ndarray, monthly_cost_yuan: np.ndarray) -> None:
         """Kaopu-style emergency loans to cash-short firms in a relief-package shock (003:23)."""
-        programme = self.model.loan_programme
-        if not programme.enabled:
+        terms = self.terms
+        if not terms.enabled:
             return
-        pop = self.model.population
+        firms = self.ctx.firms
         s = self.settings
-        screened = pop.log_quality[candidates] + s.screening_noise_sd * pop.bank_noise[candidates]
+        screened = firms.log_quality[candidates] + s.screening_noise_sd * firms.bank_noise[candidates]
         ok = (
-            (pop.loan_balance[candidates] <= 0)
-            & (pop.cash[candidates] < monthly_cost_yuan)
+            (firms.loan_balance[candidates] <= 0)
+            & (firms.cash[candidates] < monthly_cost_yuan)
             & (screened > s.approval_threshold)
-            & ~pop.emergency_loan[candidates]
+            & ~firms.emergency_loan[candidates]
         )
         borrowers = candidates[ok]
-        amount = programme.emergency_loan_yuan(monthly_cost_yuan[ok])
-        pop.emergency_loan[borrowers] = True
+        amount = terms.emergency_loan_yuan(monthly_cost_yuan[ok])
+        firms.mark_emergency_loan(borrowers)
         self._disburse(
             borrowers, amount, self.market_rate_pct(),
-            guaranteed=programme.guarantee_available, subsidised=True,
+            guaranteed=terms.guarantee_available, subsidised=True,
         )
 
     # ----------------------------------------------------------- loan service
@@ -138,22 +199,18 @@ class Bank(mesa.Agent):
             ``(interest_net_yuan, principal_yuan)`` per firm in ``alive_idx``: interest after the
             subsidy (an operating cost) and principal repaid (a cash outflow).
         """
-        pop = self.model.population
-        programme = self.model.loan_programme
+        firms = self.ctx.firms
         interest_net = np.zeros(alive_idx.size)
         principal = np.zeros(alive_idx.size)
-        has_loan = pop.loan_balance[alive_idx] > 0
+        has_loan = firms.loan_balance[alive_idx] > 0
         borrowers = alive_idx[has_loan]
         if borrowers.size == 0:
             return interest_net, principal
-        interest = pop.loan_balance[borrowers] * pop.loan_rate[borrowers] / 12.0
-        subsidised = pop.loan_subsidised[borrowers]
+        interest = firms.loan_balance[borrowers] * firms.loan_rate[borrowers] / 12.0
+        subsidised = firms.loan_subsidised[borrowers]
         subsidy = np.zeros(borrowers.size)
-        subsidy[subsidised] = programme.pay_interest_subsidy(borrowers[subsidised], interest[subsidised])
-        repay = np.minimum(pop.loan_instalment[borrowers], pop.loan_balance[borrowers])
-        pop.loan_balance[borrowers] -= repay
-        finished = pop.loan_balance[borrowers] <= 1e-6
-        pop.loan_balance[borrowers[finished]] = 0.0
+        subsidy[subsidised] = self.terms.pay_interest_subsidy(borrowers[subsidised], interest[subsidised])
+        repay, finished = firms.repay_instalments(borrowers)
         self._add("repaid_yuan", float(repay.sum()))
         self._add("repaid_count", int(finished.sum()))
         interest_net[has_loan] = interest - subsidy
@@ -166,32 +223,25 @@ class Bank(mesa.Agent):
         A closing firm repays what it can from its remaining cash; the rest is a default, of
         which the lender recovers ``recovery_rate`` and the guarantee fund covers its share.
         """
-        pop = self.model.population
-        owing = exiting[pop.loan_balance[exiting] > 0]
-        settled = np.minimum(np.maximum(pop.cash[owing], 0.0), pop.loan_balance[owing])
-        pop.loan_balance[owing] -= settled
-        pop.cash[owing] -= settled
-        paid_off = owing[pop.loan_balance[owing] <= 1e-6]
-        pop.loan_balance[paid_off] = 0.0
+        firms = self.ctx.firms
+        owing = exiting[firms.loan_balance[exiting] > 0]
+        settled, paid_off = firms.settle_from_cash(owing)
         self._add("repaid_yuan", float(settled.sum()))
         self._add("repaid_count", paid_off.size)
-        defaulters = owing[pop.loan_balance[owing] > 0]
+        defaulters = owing[firms.loan_balance[owing] > 0]
         if defaulters.size == 0:
             return
-        balance = pop.loan_balance[defaulters].copy()
+        balance = firms.loan_balance[defaulters].copy()
         loss = balance * (1.0 - self.settings.recovery_rate)
-        guaranteed = pop.loan_guaranteed[defaulters]
+        guaranteed = firms.loan_guaranteed[defaulters]
         compensated = np.zeros(defaulters.size)
-        compensated[guaranteed] = self.model.loan_programme.pay_guarantee_losses(
-            defaulters[guaranteed], loss[guaranteed]
-        )
-        pop.loan_defaulted[defaulters] = True
-        pop.loan_balance[defaulters] = 0.0
+        compensated[guaranteed] = self.terms.pay_guarantee_losses(defaulters[guaranteed], loss[guaranteed])
+        firms.default_loans(defaulters)
         self._add("defaulted_count", defaulters.size)
         self._add("defaulted_yuan", float(balance.sum()))
         self._add("loss_yuan", float((loss - compensated).sum()))
 
     def outstanding_yuan(self) -> float:
         """Principal outstanding across all firms (yuan)."""
-        pop = self.model.population
-        return float(pop.loan_balance[: pop.n].sum())
+        firms = self.ctx.firms
+        return float(firms.loan_balance[: firms.n].sum())

@@ -57,15 +57,15 @@ def simulate(
     monthly = pd.DataFrame(model.records)
     firms = model.population.firm_table(model.month_labels, model.first_month)
     n_years = model.n_months / 12.0
+    counts: dict = {}
+    for programme in model.programmes:
+        counts.update(programme.run_counts())
     metrics = headline_metrics(
         firms,
         monthly,
-        incubation_bases=model.incubation.n_bases,
-        grants_awarded={
-            "innovation": model.growth_grants.awarded[0],
-            "technology": model.growth_grants.awarded[1],
-        },
-        award_rounds=model.growth_grants.award_rounds,
+        incubation_bases=counts["incubation_bases"],
+        grants_awarded=counts["grants_awarded"],
+        award_rounds=counts["award_rounds"],
         high_tech_firms=int(sum(model.high_tech_by_year.values())),
         n_years=n_years,
     )

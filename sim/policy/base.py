@@ -1,61 +1,105 @@
-"""What every government programme shares: an annual budget that is never overspent."""
+"""The programme interface: every hook the month calls, and an annual budget never overspent.
+
+A lever is one :class:`Programme` subclass in its own module, one table in the schema's
+``policy`` section and one entry in :mod:`sim.policy.registry`. The model calls the hooks below
+on every programme, in registry order, at fixed points of the month (see
+:meth:`sim.core.model.StartupEcosystem.step`); each hook's default does nothing, so a programme
+implements only the hooks of its mechanism. A programme sees the model only through its
+:class:`sim.core.context.Context` and changes firms only through the population's methods.
+
+Money paid to firms follows one rule: a lump sum (opening subsidy, grant) is credited to the
+firm's cash by :meth:`Programme.pay_first_come` with ``to_cash=True``; recurring support that
+lowers a firm's costs is returned by :meth:`Programme.pay_monthly` and enters the firm's
+operating account; money paid to third parties on a firm's behalf (training providers,
+incubation services, lenders) is booked as the firm's support without touching its cash.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import Any, ClassVar
 
 import mesa
 import numpy as np
 
-from sim.core.population import PROGRAMMES
+from sim.core.bank import Bank, LoanTerms
+from sim.core.context import Context
+from sim.core.population import MonthAccount
 
-if TYPE_CHECKING:
-    from sim.core.model import StartupEcosystem
+BUDGET_TOLERANCE_YUAN = 1e-6
+"""Rounding slack when a one-off grant meets the last yuan of a budget."""
+
+# Order of the monthly payments (and, reversed, of the per-person support sum): discounts at the
+# premises first, then subsidies on the rent still due, then the rest in registry order.
+PREMISES, RENT, STAFF = 0, 1, 2
 
 
 class Programme(mesa.Agent):
     """A government programme acting on the firm population with vectorised payments.
 
-    Subclasses set ``name`` (one of :data:`sim.core.population.PROGRAMMES`) and implement the hooks
-    the model calls in each month (see :meth:`sim.core.model.StartupEcosystem.step`). Payments go
-    through :meth:`pay_pro_rata` or :meth:`pay_first_come`, which keep the calendar year's spend
-    within ``annual_budget_yuan`` and credit each firm's support account.
+    Subclasses set ``name`` (the lever's table in the schema's ``policy`` section) and implement
+    the hooks of their mechanism. Payments go through :meth:`pay_pro_rata` or
+    :meth:`pay_first_come`, which keep the calendar year's spend within ``annual_budget_yuan``
+    and book each firm's support to the programme.
     """
 
-    name: str = ""
+    name: ClassVar[str] = ""
+    monthly_phase: ClassVar[int] = STAFF
+    """When :meth:`pay_monthly` runs: :data:`PREMISES`, :data:`RENT` or :data:`STAFF`."""
 
-    def __init__(self, model: StartupEcosystem, enabled: bool, annual_budget_yuan: float) -> None:
-        super().__init__(model)
-        self.enabled = enabled
-        self.annual_budget_yuan = annual_budget_yuan * model.scale if enabled else 0.0
+    def __init__(self, ctx: Context, settings: Any) -> None:
+        """Build the programme.
+
+        Args:
+            ctx: Clock, scale, firms, random streams and Mesa registration.
+            settings: The lever's validated table (``enabled``, ``annual_budget_yuan`` and its own
+                parameters).
+        """
+        super().__init__(ctx.agents)
+        self.ctx = ctx
+        self.settings = settings
+        self.enabled: bool = settings.enabled
+        self.annual_budget_yuan = settings.annual_budget_yuan * ctx.scale if self.enabled else 0.0
         self.spent_by_year: dict[int, float] = defaultdict(float)
         self.spent_this_month = 0.0
-        self.column = PROGRAMMES.index(self.name)
+        self.row = ctx.firms.programme_row(self.name)
+
+    @classmethod
+    def from_policy(cls, ctx: Context, policy: Any) -> Programme:
+        """Build from the scenario's whole ``policy`` section (override to pass what else it needs)."""
+        return cls(ctx, getattr(policy, cls.name))
+
+    @property
+    def firms(self):
+        """The firm population (see :class:`sim.core.population.FirmPopulation`)."""
+        return self.ctx.firms
 
     # ---------------------------------------------------------------- budget
     def remaining_budget_yuan(self) -> float:
         """Budget left in the current calendar year (yuan)."""
-        year = self.model.clock.year
+        year = self.ctx.clock.year
         return max(0.0, self.annual_budget_yuan - self.spent_by_year[year])
 
-    def _book(self, idx: np.ndarray, paid: np.ndarray) -> np.ndarray:
+    def _book(self, idx: np.ndarray, paid: np.ndarray, to_cash: bool) -> np.ndarray:
         total = float(paid.sum())
         if total <= 0:
             return paid
-        self.spent_by_year[self.model.clock.year] += total
+        self.spent_by_year[self.ctx.clock.year] += total
         self.spent_this_month += total
-        pop = self.model.population
-        receiving = idx[paid > 0]
-        pop.support_yuan[self.column, receiving] += paid[paid > 0]  # idx holds each firm at most once
-        pop.mark_supported(receiving, self.model.clock.month)
+        if to_cash:
+            self.firms.pay(self.row, idx, paid, self.ctx.clock.month)
+        else:
+            self.firms.book_support(self.row, idx, paid, self.ctx.clock.month)
         return paid
 
     def pay_pro_rata(self, idx: np.ndarray, requested_yuan: np.ndarray) -> np.ndarray:
         """Pay recurring support; if the year's budget is short, everyone gets the same share.
 
+        The support is booked to each firm but not credited to its cash: the caller returns it
+        to the firm's operating account (or it goes to a third party).
+
         Args:
-            idx: Firm slots.
+            idx: Firm slots, each at most once.
             requested_yuan: What each firm is entitled to this month.
 
         Returns:
@@ -67,10 +111,16 @@ class Programme(mesa.Agent):
         total = requested.sum()
         remaining = self.remaining_budget_yuan()
         paid = requested if total <= remaining else requested * (remaining / total)
-        return self._book(idx, paid)
+        return self._book(idx, paid, to_cash=False)
 
-    def pay_first_come(self, idx: np.ndarray, requested_yuan: np.ndarray) -> np.ndarray:
-        """Pay one-off grants in order of ``idx`` until the year's budget runs out.
+    def pay_first_come(self, idx: np.ndarray, requested_yuan: np.ndarray, to_cash: bool) -> np.ndarray:
+        """Pay one-off amounts in order of ``idx`` until the year's budget runs out.
+
+        Args:
+            idx: Firm slots in order of application, each at most once.
+            requested_yuan: What each firm is entitled to.
+            to_cash: Credit the amounts to the firms' cash (a grant), or only book them as the
+                firms' support (paid to a third party on their behalf).
 
         Returns:
             What each firm is paid (yuan); firms after the budget ran out get nothing.
@@ -78,11 +128,25 @@ class Programme(mesa.Agent):
         requested = np.maximum(np.asarray(requested_yuan, dtype=np.float64), 0.0)
         if not self.enabled or idx.size == 0:
             return np.zeros(idx.size)
-        within = np.cumsum(requested) <= self.remaining_budget_yuan() + 1e-6
+        within = np.cumsum(requested) <= self.remaining_budget_yuan() + BUDGET_TOLERANCE_YUAN
         paid = np.where(within, requested, 0.0)
-        return self._book(idx, paid)
+        return self._book(idx, paid, to_cash)
 
     # ----------------------------------------------------------------- hooks
+    def start_month(self) -> None:
+        """First thing each month: reset the month's spend counter (extend to open capacity)."""
+        self.spent_this_month = 0.0
+
+    def lending_terms(self) -> LoanTerms | None:
+        """Public loan support this programme offers the bank (None: none)."""
+        return None
+
+    def connect_lender(self, bank: Bank) -> None:
+        """Called once with the district's bank, for programmes that act through it."""
+
+    def on_arrival(self, new: np.ndarray) -> None:
+        """Called when this month's nascent founders have arrived (before they decide to register)."""
+
     def expected_first_year_support_yuan(self, idx: np.ndarray) -> np.ndarray:
         """Value of this programme's support a nascent founder expects in the first year (yuan).
 
@@ -90,6 +154,47 @@ class Programme(mesa.Agent):
         """
         return np.zeros(idx.size)
 
-    def start_month(self) -> None:
-        """Reset the month's spend counter."""
-        self.spent_this_month = 0.0
+    def pay_at_opening(self, born: np.ndarray) -> None:
+        """Called when this month's new firms have registered and borrowed."""
+
+    def admit(self, alive: np.ndarray) -> np.ndarray:
+        """Admit live firms to the programme's places; returns the newly admitted firms."""
+        return alive[:0]
+
+    def pay_at_admission(self, admitted: np.ndarray) -> None:
+        """Firms were admitted to a place this month (by any programme)."""
+
+    def log_productivity_bonus(self, idx: np.ndarray) -> np.ndarray | None:
+        """Gain in log productivity this month only (e.g. mentoring); None for none."""
+        return None
+
+    def pay_monthly(self, account: MonthAccount) -> np.ndarray | None:
+        """Recurring support to live firms this month; returns what enters their operating account.
+
+        Runs in :attr:`monthly_phase` order; a programme may update the account's rent fields for
+        the ones after it. None for nothing credited.
+        """
+        return None
+
+    def per_person_support_yuan(self, account: MonthAccount) -> np.ndarray | None:
+        """Support per additional employee (yuan/person/month), which lowers the net cost of
+        staff in hiring decisions; None for none.
+        """
+        return None
+
+    def emergency_measures(self, idx: np.ndarray, monthly_cost_yuan: np.ndarray) -> None:
+        """Measures for live firms in the months of a relief-package shock."""
+
+    def annual_awards(self, survivors: np.ndarray, expected_revenue_yuan: np.ndarray) -> None:
+        """Month's end, after exits and hiring: award grants (the programme checks its month)."""
+
+    def end_month(self) -> None:
+        """Last thing each month."""
+
+    def monthly_record(self) -> dict[str, float]:
+        """Extra columns of the monthly table (always the same keys, enabled or not)."""
+        return {}
+
+    def run_counts(self) -> dict[str, Any]:
+        """Counts over the whole run that the outcome metrics need (always the same keys)."""
+        return {}

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.core.context import Context
 from sim.core.population import NOT_SET
 from sim.policy.base import Programme
 
-INNOVATION, TECHNOLOGY = 0, 1
+GRANT_TYPES = ("innovation", "technology")
+"""Grant types, as coded in the firms' ``grant_type`` (innovation / technology little giants)."""
+INNOVATION, TECHNOLOGY = range(len(GRANT_TYPES))
 
 
 class GrowthGrantProgramme(Programme):
@@ -21,21 +24,29 @@ class GrowthGrantProgramme(Programme):
 
     name = "growth_grants"
 
-    def __init__(self, model, settings) -> None:
-        super().__init__(model, settings.enabled, settings.annual_budget_yuan)
-        self.settings = settings
+    def __init__(self, ctx: Context, settings) -> None:
+        super().__init__(ctx, settings)
         self.awarded = {INNOVATION: 0, TECHNOLOGY: 0}
         self.award_rounds = 0
 
-    def award(self, alive_idx: np.ndarray, expected_revenue_yuan: np.ndarray) -> None:
-        """Select and pay this year's grantees (call in the award month)."""
-        if not self.enabled or self.model.clock.calendar_month != self.settings.award_month:
+    def run_counts(self) -> dict:
+        """Grants awarded by type, and the award rounds in which firms old enough could exist."""
+        return {
+            "grants_awarded": {GRANT_TYPES[kind]: count for kind, count in self.awarded.items()},
+            "award_rounds": self.award_rounds,
+        }
+
+    def annual_awards(self, survivors: np.ndarray, expected_revenue_yuan: np.ndarray) -> None:
+        """Select and pay this year's grantees (in the award month)."""
+        alive_idx = survivors
+        clock = self.ctx.clock
+        if not self.enabled or clock.calendar_month != self.settings.award_month:
             return
-        pop = self.model.population
+        pop = self.firms
         s = self.settings
-        if self.model.clock.month - self.model.first_month >= s.min_firm_age_months:
+        if clock.month - self.ctx.first_month >= s.min_firm_age_months:
             self.award_rounds += 1  # a round in which firms old enough could exist
-        age = self.model.clock.month - pop.start_month[alive_idx]
+        age = clock.month - pop.start_month[alive_idx]
         eligible = (
             (age >= s.min_firm_age_months)
             & (pop.employees[alive_idx] >= s.min_employees)
@@ -45,16 +56,14 @@ class GrowthGrantProgramme(Programme):
         candidates = alive_idx[eligible]
         order = np.argsort(-expected_revenue_yuan[eligible], kind="stable")
         ranked = candidates[order]
-        n_innovation = int(round(s.innovation_grants_per_year * self.model.scale))
-        n_technology = int(round(s.technology_grants_per_year * self.model.scale))
+        n_innovation = int(round(s.innovation_grants_per_year * self.ctx.scale))
+        n_technology = int(round(s.technology_grants_per_year * self.ctx.scale))
         for kind, chosen, amount in (
             (INNOVATION, ranked[:n_innovation], s.innovation_grant_yuan),
             (TECHNOLOGY, ranked[n_innovation : n_innovation + n_technology], s.technology_grant_yuan),
         ):
-            paid = self.pay_first_come(chosen, np.full(chosen.size, amount))
+            paid = self.pay_first_come(chosen, np.full(chosen.size, amount), to_cash=True)
             funded = chosen[paid > 0]
-            pop.cash[funded] += paid[paid > 0]
-            pop.grant_type[funded] = kind
-            pop.grant_month[funded] = self.model.clock.month
-            pop.log_boost[funded] += s.productivity_effect
+            pop.record_grant(funded, kind, clock.month)
+            pop.raise_productivity(funded, s.productivity_effect)
             self.awarded[kind] += funded.size

@@ -14,24 +14,27 @@ budget that funds rent discounts and services.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
-from sim.policy.base import Programme
+from sim.core.context import Context
+from sim.core.population import YOUNG_GRADUATE, MonthAccount
+from sim.policy.base import PREMISES, Programme
 
-if TYPE_CHECKING:
-    from sim.core.model import StartupEcosystem
+SCHEDULE_ROUNDING = 1e-9
+"""Slack so that a whole number of bases due after whole years is not lost to rounding."""
 
 
 class IncubationBase(mesa.Agent):
     """One incubation base (a city or district entrepreneurship incubation base)."""
 
-    def __init__(self, model: StartupEcosystem, places: int, opened_month: int) -> None:
-        super().__init__(model)
+    def __init__(self, ctx: Context, places: int, free_place_share_graduates: float) -> None:
+        super().__init__(ctx.agents)
+        self.ctx = ctx
         self.places = places
-        self.opened_month = opened_month
+        self.opened_month = ctx.clock.month
+        self.free_place_share_graduates = free_place_share_graduates
 
     def admit(self, ranked_candidates: np.ndarray, occupied: int) -> np.ndarray:
         """Admit the best-ranked candidates up to the free places; returns the admitted slots."""
@@ -39,31 +42,38 @@ class IncubationBase(mesa.Agent):
         if free <= 0 or ranked_candidates.size == 0:
             return ranked_candidates[:0]
         admitted = ranked_candidates[:free]
-        pop = self.model.population
-        pop.incubated[admitted] = True
-        pop.ever_incubated[admitted] = True
-        pop.incubator[admitted] = self.unique_id
-        pop.incubation_start[admitted] = self.model.clock.month
-        pop.mark_supported(admitted, self.model.clock.month)
+        self.ctx.firms.start_incubation(admitted, self.unique_id, self.ctx.clock.month)
         return admitted
 
     @property
     def free_places_for_graduates(self) -> int:
         """Places this base gives rent-free to young graduates (004:47)."""
-        share = self.model.scenario.policy.incubation.free_place_share_graduates
-        return int(math.floor(share * self.places))
+        return int(math.floor(self.free_place_share_graduates * self.places))
 
 
 class IncubationProgramme(Programme):
     """Public funding of incubation: rent discounts and services per occupied place."""
 
     name = "incubation"
+    monthly_phase = PREMISES  # discounts at the premises come before any rent subsidy
 
-    def __init__(self, model: StartupEcosystem, settings) -> None:
-        super().__init__(model, settings.enabled, settings.annual_budget_yuan)
-        self.settings = settings
-        self.places_per_base = int(round(settings.places_per_base * model.scale))
+    def __init__(self, ctx: Context, settings) -> None:
+        super().__init__(ctx, settings)
+        self.places_per_base = int(round(settings.places_per_base * ctx.scale))
         self.bases: list[IncubationBase] = []
+
+    def start_month(self) -> None:
+        """Reset the month's spend and open the bases due."""
+        super().start_month()
+        self.open_bases()
+
+    def monthly_record(self) -> dict[str, float]:
+        """Firms incubated and bases open now."""
+        return {"incubated_firms": self.tenants_count(), "incubation_bases": self.n_bases}
+
+    def run_counts(self) -> dict:
+        """Bases open at the end of the run."""
+        return {"incubation_bases": self.n_bases}
 
     # ------------------------------------------------------------------ bases
     def open_bases(self) -> None:
@@ -71,10 +81,10 @@ class IncubationProgramme(Programme):
         if not self.enabled:
             return
         s = self.settings
-        years = (self.model.clock.month - self.model.first_month) / 12.0
-        wanted = s.initial_bases + int(math.floor(s.new_bases_per_year * years + 1e-9))
+        years = (self.ctx.clock.month - self.ctx.first_month) / 12.0
+        wanted = s.initial_bases + int(math.floor(s.new_bases_per_year * years + SCHEDULE_ROUNDING))
         while len(self.bases) < wanted:
-            self.bases.append(IncubationBase(self.model, self.places_per_base, self.model.clock.month))
+            self.bases.append(IncubationBase(self.ctx, self.places_per_base, s.free_place_share_graduates))
 
     @property
     def n_bases(self) -> int:
@@ -86,10 +96,10 @@ class IncubationProgramme(Programme):
         """Firms whose incubation period (plus any extension) is over leave their base."""
         if not self.enabled:
             return
-        pop = self.model.population
+        pop = self.firms
         s = self.settings
-        tenants = np.flatnonzero(pop.incubated[: pop.n])
-        months_in = self.model.clock.month - pop.incubation_start[tenants]
+        tenants = pop.tenants()
+        months_in = self.ctx.clock.month - pop.incubation_start[tenants]
         at_end = months_in >= s.period_months
         extend = (
             at_end
@@ -97,19 +107,22 @@ class IncubationProgramme(Programme):
             & (pop.employees[tenants] >= s.extension_min_employees)
             & (s.extension_months > 0)
         )
-        pop.incubation_extended[tenants[extend]] = True
+        pop.extend_incubation(tenants[extend])
         limit = s.period_months + np.where(pop.incubation_extended[tenants], s.extension_months, 0)
-        leaving = tenants[months_in >= limit]
-        pop.incubated[leaving] = False
+        pop.end_incubation(tenants[months_in >= limit])
 
     # -------------------------------------------------------------- admission
-    def admit(self, alive_idx: np.ndarray) -> np.ndarray:
-        """Fill free places with applying young firms, best screened quality first."""
+    def admit(self, alive: np.ndarray) -> np.ndarray:
+        """Tenants at the end of their period graduate; free places go to applying young firms,
+        best screened quality first.
+        """
+        self.graduate()
+        alive_idx = alive
         if not self.enabled or not self.bases:
             return alive_idx[:0]
-        pop = self.model.population
+        pop = self.firms
         s = self.settings
-        age = self.model.clock.month - pop.start_month[alive_idx]
+        age = self.ctx.clock.month - pop.start_month[alive_idx]
         screened = pop.log_quality[alive_idx] + s.screening_noise_sd * pop.incubator_noise[alive_idx]
         applying = (
             ~pop.ever_incubated[alive_idx]
@@ -119,8 +132,8 @@ class IncubationProgramme(Programme):
         )
         candidates = alive_idx[applying]
         ranked = candidates[np.argsort(-screened[applying], kind="stable")]
-        tenants = np.flatnonzero(pop.incubated[: pop.n])
-        occupancy = np.bincount(pop.incubator[tenants], minlength=self.model.max_agent_id() + 1)
+        tenants = pop.tenants()
+        occupancy = np.bincount(pop.incubator[tenants], minlength=max(b.unique_id for b in self.bases) + 1)
         admitted = []
         for base in self.bases:
             taken = base.admit(ranked, int(occupancy[base.unique_id]))
@@ -129,11 +142,11 @@ class IncubationProgramme(Programme):
         return np.concatenate(admitted) if admitted else alive_idx[:0]
 
     # --------------------------------------------------------------- support
-    def productivity_bonus(self, idx: np.ndarray) -> np.ndarray:
+    def log_productivity_bonus(self, idx: np.ndarray) -> np.ndarray:
         """Mentoring gain in log productivity for incubated firms."""
         if not self.enabled:
             return np.zeros(idx.size)
-        return np.where(self.model.population.incubated[idx], self.settings.mentoring_effect, 0.0)
+        return np.where(self.firms.incubated[idx], self.settings.mentoring_effect, 0.0)
 
     def rent_discount_share(self, idx: np.ndarray) -> np.ndarray:
         """Share of rent waived for firms ``idx``: zero outside incubators, the place discount
@@ -143,10 +156,10 @@ class IncubationProgramme(Programme):
         share = np.zeros(idx.size)
         if not self.enabled or not self.bases:
             return share
-        pop = self.model.population
+        pop = self.firms
         incubated = np.flatnonzero(pop.incubated[idx])
         share[incubated] = self.settings.place_rent_discount
-        graduates = incubated[pop.founder_type[idx[incubated]] == 1]
+        graduates = incubated[pop.founder_type[idx[incubated]] == YOUNG_GRADUATE]
         free_places = self.bases[0].free_places_for_graduates  # every base has the same places
         if graduates.size and free_places > 0:
             base_of = pop.incubator[idx[graduates]]
@@ -156,42 +169,47 @@ class IncubationProgramme(Programme):
             share[graduates[order[rank_in_base < free_places]]] = 1.0
         return share
 
-    def pay_monthly(self, idx: np.ndarray, rent_yuan: np.ndarray, discount_share: np.ndarray) -> np.ndarray:
+    def pay_monthly(self, account: MonthAccount) -> np.ndarray:
         """Fund tenants' rent discounts plus the services subsidy per occupied place.
 
-        Args:
-            idx: Live firms.
-            rent_yuan: Their gross rent this month.
-            discount_share: Their rent discount share (from :meth:`rent_discount_share`).
+        Sets the account's rent discount share and the rent still due after the discount.
 
         Returns:
             Rent discount credited to each firm (yuan); the services subsidy is paid to the
             bases and counts as spend but not as cash for the firm.
         """
+        idx, rent_yuan = account.idx, account.rent_yuan
+        discount_share = self.rent_discount_share(idx)
+        account.rent_discount_share = discount_share
         credited = np.zeros(idx.size)
         if not self.enabled:
+            account.rent_due_yuan = rent_yuan - credited
             return credited
-        inside = np.flatnonzero(self.model.population.incubated[idx])
+        inside = np.flatnonzero(self.firms.incubated[idx])
         discount = discount_share[inside] * rent_yuan[inside]
         requested = discount + self.settings.services_subsidy_yuan_per_place_month
         paid = self.pay_pro_rata(idx[inside], requested)
         ratio = np.divide(paid, requested, out=np.zeros_like(paid), where=requested > 0)
         credited[inside] = discount * ratio
+        account.rent_due_yuan = rent_yuan - credited
         return credited
+
+    def per_person_support_yuan(self, account: MonthAccount) -> np.ndarray:
+        """Rent waived on one more workstation at the premises (yuan/person/month)."""
+        return account.rent_per_person_yuan - account.rent_due_per_person_yuan
 
     def expected_first_year_support_yuan(self, idx: np.ndarray) -> np.ndarray:
         """Expected first-year rent discount: chance of applying x discount x rent."""
         if not self.enabled:
             return np.zeros(idx.size)
         s = self.settings
-        pop = self.model.population
-        rent = pop.scenario.behaviour.rent_yuan_per_workstation_month * pop.initial_employees[idx]
+        pop = self.firms
+        rent = pop.behaviour.rent_yuan_per_workstation_month * pop.initial_employees[idx]
         return s.application_share * s.place_rent_discount * rent * 12.0
 
     def tenants_count(self) -> int:
         """Firms incubated now."""
-        pop = self.model.population
-        return int(pop.incubated[: pop.n].sum())
+        return int(self.firms.tenants().size)
 
 
 __all__ = ["IncubationBase", "IncubationProgramme"]

@@ -13,17 +13,23 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.core.bank import Bank, LoanTerms
 from sim.policy.base import Programme
 
 
 class LoanProgramme(Programme):
-    """Guarantee fund, interest subsidy and emergency (Kaopu) loans."""
+    """Guarantee fund, interest subsidy and emergency (Kaopu) loans: the bank's :class:`LoanTerms`."""
 
     name = "loan_interest_subsidy"
+    lender: Bank | None = None
 
-    def __init__(self, model, settings) -> None:
-        super().__init__(model, settings.enabled, settings.annual_budget_yuan)
-        self.settings = settings
+    def lending_terms(self) -> LoanTerms:
+        """The public support behind the bank's start-up loans: this programme."""
+        return self
+
+    def connect_lender(self, bank: Bank) -> None:
+        """Remember the bank that lends on these terms."""
+        self.lender = bank
 
     @property
     def guarantee_available(self) -> bool:
@@ -46,8 +52,8 @@ class LoanProgramme(Programme):
         """Expected first-year interest saved on the loan a founder needs."""
         if not self.enabled:
             return np.zeros(idx.size)
-        bank = self.model.bank
-        need = np.minimum(bank.loan_need_yuan(idx), self.loan_limit_yuan(self.model.population.initial_employees[idx]))
+        bank = self.lender
+        need = np.minimum(bank.loan_need_yuan(idx), self.loan_limit_yuan(self.firms.initial_employees[idx]))
         return need * bank.market_rate_pct() / 100.0 * self.subsidy_share
 
     def pay_interest_subsidy(self, idx: np.ndarray, interest_yuan: np.ndarray) -> np.ndarray:
@@ -61,3 +67,7 @@ class LoanProgramme(Programme):
     def emergency_loan_yuan(self, monthly_cost_yuan: np.ndarray) -> np.ndarray:
         """Size of an emergency loan offered in a relief-package shock (yuan)."""
         return self.settings.emergency_loan_months_of_costs * monthly_cost_yuan
+
+    def emergency_measures(self, idx: np.ndarray, monthly_cost_yuan: np.ndarray) -> None:
+        """The bank offers emergency loans on these terms to cash-short firms."""
+        self.lender.emergency_lending(idx, monthly_cost_yuan)

@@ -11,52 +11,69 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.policy.base import Programme
+from sim.core.context import Context
+from sim.core.population import MonthAccount
+from sim.policy.base import RENT, Programme
 
 
 class RentReliefProgramme(Programme):
     """Rent subsidies and emergency waivers."""
 
     name = "rent_relief"
+    monthly_phase = RENT  # on the rent still due after discounts at the premises
 
-    def __init__(self, model, settings) -> None:
-        super().__init__(model, settings.enabled, settings.annual_budget_yuan)
-        self.settings = settings
+    def __init__(self, ctx: Context, settings, incubation_application_chance: float) -> None:
+        """Build the programme.
+
+        Args:
+            ctx: The institutions' context.
+            settings: The ``policy.rent_relief`` table.
+            incubation_application_chance: Chance that a new firm applies for an incubation place
+                (0 when incubation is off); with ``incubated_only`` it scales the relief a
+                founder expects.
+        """
+        super().__init__(ctx, settings)
+        self.incubation_application_chance = incubation_application_chance
+
+    @classmethod
+    def from_policy(cls, ctx: Context, policy) -> RentReliefProgramme:
+        """Build from the policy section: the incubation table says how many firms apply."""
+        incubation = policy.incubation
+        chance = incubation.application_share if incubation.enabled else 0.0
+        return cls(ctx, policy.rent_relief, chance)
 
     def _subsidy_share(self, idx: np.ndarray) -> np.ndarray:
-        pop = self.model.population
+        pop = self.firms
         s = self.settings
-        age = self.model.clock.month - pop.start_month[idx]
+        age = self.ctx.clock.month - pop.start_month[idx]
         eligible = (age < s.max_firm_age_months) & pop.takes_up_support(idx)
         if s.incubated_only:
             eligible &= pop.incubated[idx]
         share = np.where(eligible, s.subsidy_share, 0.0)
-        since = self.model.clock.relief_months_since_start
+        since = self.ctx.clock.relief_months_since_start
         if 0 <= since < s.shock_waiver_months:
             share = np.where(pop.u_state_premises[idx] < s.shock_waiver_share, 1.0, share)
         return share
 
-    def per_person_support_yuan(self, idx: np.ndarray, rent_due_per_person: np.ndarray) -> np.ndarray:
+    def per_person_support_yuan(self, account: MonthAccount) -> np.ndarray:
         """Rent relief for one more workstation (yuan/person/month)."""
         if not self.enabled:
-            return np.zeros(idx.size)
-        return self._subsidy_share(idx) * rent_due_per_person
+            return np.zeros(account.idx.size)
+        return self._subsidy_share(account.idx) * account.rent_due_per_person_yuan
 
     def expected_first_year_support_yuan(self, idx: np.ndarray) -> np.ndarray:
         """Expected first-year rent subsidy (only via incubation when limited to incubated firms)."""
         if not self.enabled:
             return np.zeros(idx.size)
         s = self.settings
-        pop = self.model.population
-        rent = pop.scenario.behaviour.rent_yuan_per_workstation_month * pop.initial_employees[idx]
-        chance = 1.0
-        if s.incubated_only:
-            incubation = self.model.scenario.policy.incubation
-            chance = incubation.application_share if incubation.enabled else 0.0
+        pop = self.firms
+        rent = pop.behaviour.rent_yuan_per_workstation_month * pop.initial_employees[idx]
+        chance = self.incubation_application_chance if s.incubated_only else 1.0
         return chance * s.subsidy_share * rent * min(12, s.max_firm_age_months)
 
-    def pay_monthly(self, idx: np.ndarray, rent_due_yuan: np.ndarray) -> np.ndarray:
+    def pay_monthly(self, account: MonthAccount) -> np.ndarray:
         """Pay this month's rent relief on the rent firms still owe (yuan per firm)."""
+        idx = account.idx
         if not self.enabled:
             return np.zeros(idx.size)
-        return self.pay_pro_rata(idx, self._subsidy_share(idx) * rent_due_yuan)
+        return self.pay_pro_rata(idx, self._subsidy_share(idx) * account.rent_due_yuan)

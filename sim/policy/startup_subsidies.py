@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.core.population import MonthAccount
 from sim.policy.base import Programme
 
 
@@ -19,17 +20,16 @@ class StartupSubsidyProgramme(Programme):
 
     name = "startup_subsidies"
 
-    def __init__(self, model, settings) -> None:
-        super().__init__(model, settings.enabled, settings.annual_budget_yuan)
-        self.settings = settings
-
     def _si_eligible(self, idx: np.ndarray) -> np.ndarray:
-        pop = self.model.population
-        age = self.model.clock.month - pop.start_month[idx]
+        pop = self.firms
+        age = self.ctx.clock.month - pop.start_month[idx]
         return (age < self.settings.social_insurance_subsidy_months) & pop.takes_up_support(idx)
 
-    def per_person_support_yuan(self, idx: np.ndarray) -> np.ndarray:
+    def per_person_support_yuan(self, account: MonthAccount) -> np.ndarray:
         """Social-insurance subsidy for one more employee (yuan/person/month)."""
+        return self._si_per_person(account.idx)
+
+    def _si_per_person(self, idx: np.ndarray) -> np.ndarray:
         if not self.enabled:
             return np.zeros(idx.size)
         return np.where(
@@ -41,25 +41,21 @@ class StartupSubsidyProgramme(Programme):
         if not self.enabled:
             return np.zeros(idx.size)
         s = self.settings
-        staff = self.model.population.initial_employees[idx]
+        staff = self.firms.initial_employees[idx]
         si_months = min(12, s.social_insurance_subsidy_months)
         return s.opening_subsidy_yuan + s.social_insurance_subsidy_yuan_per_person_month * staff * si_months
 
-    def pay_opening(self, new_firms: np.ndarray) -> np.ndarray:
-        """One-time opening subsidy to newly registered firms that apply (first come, first served)."""
-        applying = self.model.population.takes_up_support(new_firms)
-        paid = np.zeros(new_firms.size)
-        paid[applying] = self.pay_first_come(
-            new_firms[applying], np.full(int(applying.sum()), self.settings.opening_subsidy_yuan)
-        )
-        return paid
+    def pay_at_opening(self, born: np.ndarray) -> None:
+        """One-time opening subsidy in cash to newly registered firms that apply (first come, first served)."""
+        applying = born[self.firms.takes_up_support(born)]
+        self.pay_first_come(applying, np.full(applying.size, self.settings.opening_subsidy_yuan), to_cash=True)
 
-    def pay_startup_capital(self, admitted: np.ndarray) -> np.ndarray:
-        """Start-up capital subsidy to firms admitted to an incubation base."""
-        return self.pay_first_come(
-            admitted, np.full(admitted.size, self.settings.startup_capital_subsidy_yuan)
+    def pay_at_admission(self, admitted: np.ndarray) -> None:
+        """Start-up capital subsidy in cash to firms admitted to an incubation base."""
+        self.pay_first_come(
+            admitted, np.full(admitted.size, self.settings.startup_capital_subsidy_yuan), to_cash=True
         )
 
-    def pay_monthly(self, idx: np.ndarray, employees: np.ndarray) -> np.ndarray:
+    def pay_monthly(self, account: MonthAccount) -> np.ndarray:
         """Pay the month's early-stage social-insurance subsidy (yuan per firm)."""
-        return self.pay_pro_rata(idx, self.per_person_support_yuan(idx) * employees)
+        return self.pay_pro_rata(account.idx, self._si_per_person(account.idx) * account.employees)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.core.population import MonthAccount
 from sim.policy.base import Programme
 
 
@@ -17,21 +18,20 @@ class TalentHousingProgramme(Programme):
 
     name = "talent_housing"
 
-    def __init__(self, model, settings) -> None:
-        super().__init__(model, settings.enabled, settings.annual_budget_yuan)
-        self.settings = settings
-
     def _eligible(self, idx: np.ndarray) -> np.ndarray:
-        pop = self.model.population
-        age = self.model.clock.month - pop.start_month[idx]
+        pop = self.firms
+        age = self.ctx.clock.month - pop.start_month[idx]
         return (
             (age >= self.settings.min_firm_age_months)
             & (pop.employees[idx] >= self.settings.min_employees)
             & pop.takes_up_support(idx)
         )
 
-    def per_person_support_yuan(self, idx: np.ndarray) -> np.ndarray:
+    def per_person_support_yuan(self, account: MonthAccount) -> np.ndarray:
         """Expected monthly subsidy for one more employee (yuan/person/month)."""
+        return self._per_person(account.idx)
+
+    def _per_person(self, idx: np.ndarray) -> np.ndarray:
         if not self.enabled:
             return np.zeros(idx.size)
         s = self.settings
@@ -45,12 +45,12 @@ class TalentHousingProgramme(Programme):
             return np.zeros(idx.size)
         s = self.settings
         months = max(0, 12 - s.min_firm_age_months)
-        staff = self.model.population.initial_employees[idx]
+        staff = self.firms.initial_employees[idx]
         eligible = staff >= s.min_employees
         return np.where(
             eligible, s.subsidy_yuan_per_person_month * s.eligible_employee_share * staff * months, 0.0
         )
 
-    def pay_monthly(self, idx: np.ndarray, employees: np.ndarray) -> np.ndarray:
-        """Pay this month's subsidy to firms ``idx`` (yuan per firm)."""
-        return self.pay_pro_rata(idx, self.per_person_support_yuan(idx) * employees)
+    def pay_monthly(self, account: MonthAccount) -> np.ndarray:
+        """Pay this month's subsidy to live firms (yuan per firm)."""
+        return self.pay_pro_rata(account.idx, self._per_person(account.idx) * account.employees)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.core.context import Context
+from sim.core.population import YOUNG_GRADUATE
 from sim.policy.base import Programme
 
 
@@ -17,26 +19,25 @@ class TrainingProgramme(Programme):
 
     name = "training"
 
-    def __init__(self, model, settings) -> None:
-        super().__init__(model, settings.enabled, settings.annual_budget_yuan)
-        self.settings = settings
-        self.places_per_month = settings.places_per_year * model.scale / 12.0
+    def __init__(self, ctx: Context, settings) -> None:
+        super().__init__(ctx, settings)
+        self.places_per_month = settings.places_per_year * ctx.scale / 12.0
         self._carry = 0.0
 
-    def train(self, new_idx: np.ndarray) -> None:
+    def on_arrival(self, new: np.ndarray) -> None:
         """Train this month's eligible newcomers, in arrival order, up to places and budget."""
+        new_idx = new
         if not self.enabled or new_idx.size == 0:
             return
-        pop = self.model.population
+        pop = self.firms
         eligible = new_idx[pop.takes_up_support(new_idx)]
         if self.settings.graduates_only:
-            eligible = eligible[pop.founder_type[eligible] == 1]
+            eligible = eligible[pop.founder_type[eligible] == YOUNG_GRADUATE]
         self._carry += self.places_per_month
         places = int(self._carry)
         self._carry -= places
         chosen = eligible[:places]
-        paid = self.pay_first_come(chosen, np.full(chosen.size, self.settings.cost_per_trainee_yuan))
+        # the cost is paid to the training provider, booked as the founder's support
+        paid = self.pay_first_come(chosen, np.full(chosen.size, self.settings.cost_per_trainee_yuan), to_cash=False)
         trained = chosen[paid > 0] if self.settings.cost_per_trainee_yuan > 0 else chosen
-        pop.trained[trained] = True
-        pop.mark_supported(trained, self.model.clock.month)
-        pop.log_boost[trained] += self.settings.skill_gain
+        pop.train(trained, self.ctx.clock.month, self.settings.skill_gain)

@@ -538,8 +538,53 @@ class Training(Section):
     )
 
 
+class RdProjects(Section):
+    """Support for industry-academia R&D projects with universities or institutes (000:31)."""
+
+    enabled: bool = False
+    support_share: float = param(
+        0.3, unit="share of own investment", source=f"{SEED_PUTUO_REPLY_2022}:31 (within 30% of the self-raised investment)",
+        low=0.1, high=0.3, ge=0, le=1, description="share of a recognised project's self-raised investment the district pays",
+    )
+    max_support_yuan: float = param(
+        3_000_000.0, unit="yuan/project", source=f"{SEED_PUTUO_REPLY_2022}:31 (at most 3 M yuan)", ge=0,
+        description="cap on the support to one project",
+    )
+    tech_only: bool = Field(
+        True, description="only technology / R&D firms qualify (the key sectors R&D services and software, 000:31)"
+    )
+    project_share: float = param(
+        0.1, unit="share of eligible firms/year", source=A, low=0.03, high=0.25, ge=0, le=1,
+        description="share of eligible firms that run a recognised project with a university or institute in a year",
+    )
+    investment_share_of_revenue: float = param(
+        0.15, unit="share of annual revenue", source=A, low=0.05, high=0.3, ge=0, le=10,
+        description="a project's self-raised investment relative to the firm's expected annual revenue",
+    )
+    min_firm_age_months: int = param(
+        12, unit="months", source=A, low=6, high=36, ge=0, le=600,
+        description="firms qualify from this age (a track record for the recognition)",
+    )
+    min_employees: int = param(
+        3, unit="persons", source=A, low=2, high=10, ge=0, le=100_000,
+        description="firms qualify from this staff count",
+    )
+    award_month: int = param(
+        12, unit="calendar month", source=A, low=1, high=12, ge=1, le=12,
+        description="month of the year the projects are recognised and paid",
+    )
+    productivity_effect: float = param(
+        0.02, unit="log productivity", source=A, low=0.0, high=0.06, ge=-1, le=1,
+        description="lasting productivity gain of a supported project (range includes no gain)",
+    )
+    annual_budget_yuan: float = param(
+        10_000_000.0, unit="yuan/year", source=A, low=3_000_000.0, high=30_000_000.0, ge=0,
+        description="annual budget for industry-academia project support",
+    )
+
+
 class Policy(Section):
-    """The policy mix: one table per lever."""
+    """The policy mix: one table per lever (:mod:`sim.policy.registry` describes each)."""
 
     loan_interest_subsidy: LoanInterestSubsidy = Field(default_factory=LoanInterestSubsidy)
     rent_relief: RentRelief = Field(default_factory=RentRelief)
@@ -548,6 +593,7 @@ class Policy(Section):
     startup_subsidies: StartupSubsidies = Field(default_factory=StartupSubsidies)
     growth_grants: GrowthGrants = Field(default_factory=GrowthGrants)
     training: Training = Field(default_factory=Training)
+    rd_projects: RdProjects = Field(default_factory=RdProjects)
 
 
 class Shock(Section):
@@ -599,6 +645,12 @@ class Measurement(Section):
         0.3, unit="log productivity", source=A, low=0.2, high=0.4, ge=-5, le=5,
         description="productivity from which a technology firm counts as a new high-tech enterprise",
     )
+    helped_window_months: int = param(
+        12, unit="months", low=6, high=24, ge=1, le=600,
+        source=f"assumption: 'helped to start a business' ({SEED_PUTUO_PLAN_2019}:21) counts support in the "
+        "start-up phase, before founding or within the firm's first year; the documents count people at founding",
+        description="support received up to this firm age counts the founder as helped to start a business",
+    )
 
 
 class Target(Section):
@@ -643,6 +695,7 @@ __all__ = [
     "Period",
     "Policy",
     "Population",
+    "RdProjects",
     "RentRelief",
     "Scenario",
     "Shock",

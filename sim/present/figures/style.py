@@ -26,16 +26,9 @@ from sim.analysis.compare import compare_batch
 from sim.core.population import PROGRAMMES
 from sim.experiments.outcomes import display
 from sim.io.batch_reader import Batch
+from sim.policy.registry import lever_labels
 
-PROGRAMME_LABELS = {
-    "loan_interest_subsidy": "Loan interest subsidy and guarantees",
-    "rent_relief": "Rent relief",
-    "incubation": "Incubation bases",
-    "talent_housing": "Talent housing subsidy",
-    "startup_subsidies": "Start-up subsidies",
-    "growth_grants": "Growth grants (little giants)",
-    "training": "Training",
-}
+PROGRAMME_LABELS = lever_labels()
 PROGRAMME_LEGEND_IN = 3.4  # width of the programme legend (inches), for layout
 FOUNDER_LABELS = {"young_graduate": "Young graduates", "returnee": "Returnees", "other": "Other founders"}
 
