@@ -22,7 +22,7 @@ LIBRARY = REPO / "scenarios"
 BAD = REPO / "tests" / "bad_scenarios"
 DISTRICTS = ("putuo", "yangpu")
 LEVERS = ("loan_interest_subsidy", "rent_relief", "incubation", "talent_housing",
-          "startup_subsidies", "growth_grants", "training")
+          "startup_subsidies", "growth_grants", "training", "rd_projects")
 
 # ------------------------------------------------------------------ helpers
 
@@ -342,7 +342,7 @@ def test_no_policy_switches_every_programme_off_and_nothing_else(district: str) 
 LEVER_STEMS = {
     "loan_interest_subsidy": "lever_loans", "rent_relief": "lever_rent_relief", "incubation": "lever_incubation",
     "talent_housing": "lever_talent_housing", "startup_subsidies": "lever_startup_subsidies",
-    "growth_grants": "lever_growth_grants", "training": "lever_training",
+    "growth_grants": "lever_growth_grants", "training": "lever_training", "rd_projects": "lever_rd_projects",
 }
 
 
@@ -359,7 +359,7 @@ def test_each_lever_alone_has_the_baselines_settings(district: str, lever: str) 
     if getattr(base.policy, lever).enabled:
         assert settings == getattr(base.policy, lever)
     else:  # the baseline has it off: schema defaults (the other district's documents), and said so
-        assert settings == type(settings)()
+        assert settings == type(settings)(enabled=True)
         assert "schema defaults" in alone.description
 
 
