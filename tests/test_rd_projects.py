@@ -10,7 +10,8 @@ import pytest
 
 from sim.calendar import parse_month
 from sim.core.context import Context
-from sim.core.population import N_UNIFORMS, SERVICES, TECH, FirmPopulation
+from sim.core.firms import FirmPopulation
+from sim.core.population import N_UNIFORMS, SERVICES, TECH
 from sim.experiments.simulate import simulate
 from sim.policy.rd_projects import RdProjectProgramme
 from sim.policy.registry import lever_labels

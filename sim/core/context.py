@@ -20,7 +20,7 @@ from sim.calendar import format_month
 if TYPE_CHECKING:
     import mesa
 
-    from sim.core.population import FirmPopulation
+    from sim.core.firms import FirmPopulation
 
 # Streams every run spawns, in this order (a lever's own stream follows them, named after the lever):
 # Mesa's own generator (unused by the model), arrivals (Poisson counts), founders (their attribute

@@ -24,7 +24,8 @@ import numpy as np
 from sim.calendar import month_range, parse_month
 from sim.core.bank import Bank
 from sim.core.context import CORE_STREAMS, Clock, Context, spawn_streams
-from sim.core.population import N_UNIFORMS, FirmPopulation, MonthAccount
+from sim.core.firms import FirmPopulation, MonthAccount
+from sim.core.population import N_UNIFORMS
 from sim.core.shocks import demand_index, relief_months
 from sim.policy.base import Programme
 from sim.policy.registry import build_programmes, lever_names

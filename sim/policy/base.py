@@ -24,7 +24,7 @@ import numpy as np
 
 from sim.core.bank import Bank, LoanTerms
 from sim.core.context import Context
-from sim.core.population import MonthAccount
+from sim.core.firms import MonthAccount
 
 BUDGET_TOLERANCE_YUAN = 1e-6
 """Rounding slack when a one-off grant meets the last yuan of a budget."""

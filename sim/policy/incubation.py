@@ -19,7 +19,8 @@ import mesa
 import numpy as np
 
 from sim.core.context import Context
-from sim.core.population import YOUNG_GRADUATE, MonthAccount
+from sim.core.firms import MonthAccount
+from sim.core.population import YOUNG_GRADUATE
 from sim.policy.base import PREMISES, Programme
 
 SCHEDULE_ROUNDING = 1e-9

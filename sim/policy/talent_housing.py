@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.core.population import MonthAccount
+from sim.core.firms import MonthAccount
 from sim.policy.base import Programme
 
 
