@@ -98,7 +98,7 @@ class Bank(mesa.Agent):
             "disbursed_count": 0, "disbursed_yuan": 0.0, "repaid_count": 0, "repaid_yuan": 0.0,
             "defaulted_count": 0, "defaulted_yuan": 0.0, "loss_yuan": 0.0,
         }
-        self.month_flows: dict[str, float] = {}
+        self.month_flows: dict[str, float] = dict.fromkeys(self.totals, 0.0)
 
     def use_terms(self, terms: LoanTerms) -> None:
         """Lend with this public support from now on."""
