@@ -14,6 +14,7 @@ import pytest
 from sim.cli import main
 from sim.cli.scenarios import show_text
 from sim.experiments.simulate import simulate
+from sim.policy.registry import lever_names
 from sim.scenario.files import ScenarioError, deep_merge, load_resolved, load_scenario, resolve_file
 from sim.scenario.schema import Scenario, TalentHousing
 
@@ -21,8 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 LIBRARY = REPO / "scenarios"
 BAD = REPO / "tests" / "bad_scenarios"
 DISTRICTS = ("putuo", "yangpu")
-LEVERS = ("loan_interest_subsidy", "rent_relief", "incubation", "talent_housing",
-          "startup_subsidies", "growth_grants", "training", "rd_projects")
+LEVERS = lever_names()
 
 # ------------------------------------------------------------------ helpers
 
@@ -339,11 +339,7 @@ def test_no_policy_switches_every_programme_off_and_nothing_else(district: str) 
     assert changed(base, none) <= {"name", "description"} | {f"policy.{lever}.enabled" for lever in LEVERS}
 
 
-LEVER_STEMS = {
-    "loan_interest_subsidy": "lever_loans", "rent_relief": "lever_rent_relief", "incubation": "lever_incubation",
-    "talent_housing": "lever_talent_housing", "startup_subsidies": "lever_startup_subsidies",
-    "growth_grants": "lever_growth_grants", "training": "lever_training", "rd_projects": "lever_rd_projects",
-}
+LEVER_STEMS = {lever: "lever_loans" if lever == "loan_interest_subsidy" else f"lever_{lever}" for lever in LEVERS}
 
 
 @pytest.mark.parametrize("district", DISTRICTS)
