@@ -18,7 +18,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     summary = run_batch(
         args.scenarios, args.replications, out, workers=workers, executor=executor,
         scheduler=args.scheduler, root_seed=args.seed, resume=args.resume, scale=args.scale,
-        progress=not args.quiet,
+        progress=not args.quiet, tables=not args.metrics_only,
     )
     failed = int((summary["status"] == "failed").sum())
     ok = len(summary) - failed
@@ -63,6 +63,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     batch.add_argument("--resume", action="store_true", help="complete the batch already in --out")
     batch.add_argument("--scale", type=positive_float, default=1.0,
                        help="population/capacity/budget multiplier of every run (default 1)")
+    batch.add_argument("--metrics-only", action="store_true",
+                       help="store only each run's metrics and targets, not its monthly and firm tables "
+                       "(enough for compare; faster, smaller)")
     batch.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     batch.set_defaults(handler=cmd_batch)
 

@@ -217,7 +217,7 @@ def run_jobs(
     rows: dict[tuple[str, int], dict[str, Any]] = {}
     todo: list[RunJob] = []
     for job in jobs:
-        if resume and store.is_complete(*job.key, identity=identities[job.key]):
+        if resume and store.is_complete(*job.key, identity=identities[job.key], tables=job.tables):
             rows[job.key] = ok_row(job.scenario_name, job.replication, job.seed, store.run_metrics(*job.key))
         else:
             todo.append(job)
@@ -307,6 +307,7 @@ def run_batch(
     resume: bool = False,
     scale: float = 1.0,
     progress: bool = True,
+    tables: bool = True,
 ) -> pd.DataFrame:
     """Run every scenario ``replications`` times with paired seeds; return the summary.
 
@@ -321,6 +322,8 @@ def run_batch(
         resume: Complete the batch already in ``out``.
         scale: Population scale of every run.
         progress: Show a progress bar.
+        tables: Store each run's monthly and firm tables (False: metrics and targets only,
+            enough for ``summary.csv`` and ``compare``).
 
     Returns:
         The summary, one row per scenario x replication, sorted by scenario (given order) then
@@ -329,12 +332,13 @@ def run_batch(
     if root_seed < 0:
         raise UsageError(f"--seed: must be a non-negative integer, got {root_seed}")
     loaded = load_scenarios(scenario_paths_or_scenarios)
-    jobs = batch_jobs([s for s, _ in loaded], replications, root_seed, scale)
+    jobs = batch_jobs([s for s, _ in loaded], replications, root_seed, scale, tables=tables)
     extra = {
         "kind": "batch",
         "root_seed": int(root_seed),
         "replications": int(replications),
         "scale": float(scale),
+        "tables": bool(tables),
         "seeds": replication_seeds(root_seed, replications),
         "scenario_files": {scenario.name: file for scenario, file in loaded},
     }

@@ -34,6 +34,8 @@ class RunJob:
             key and must be unique in a batch.
         seed: Integer seed passed to :func:`sim.experiments.simulate.simulate`.
         scale: Population scale passed to :func:`sim.experiments.simulate.simulate`.
+        tables: Store the run's monthly and firm tables; False stores only its metrics and
+            target attainment (metrics-only: sensitivity designs, optimisers, throughput).
     """
 
     scenario_name: str
@@ -41,6 +43,7 @@ class RunJob:
     replication: int
     seed: int
     scale: float = 1.0
+    tables: bool = True
 
     @property
     def key(self) -> tuple[str, int]:
@@ -90,7 +93,7 @@ def execute_job(job: RunJob) -> RunOutcome:
     started = time.perf_counter()
     try:
         result = simulate(job.scenario, seed=job.seed, scale=job.scale)
-        files = encode_run(job.scenario_name, job.replication, job.seed, result)
+        files = encode_run(job.scenario_name, job.replication, job.seed, result, tables=job.tables)
         metrics = {key: float(value) for key, value in result.metrics.items()}
     except Exception as exc:  # a failing run is data, not a crash
         return RunOutcome(
@@ -153,12 +156,13 @@ def load_scenarios(scenarios: Sequence[str | Path | Scenario]) -> list[tuple[Sce
 
 
 def batch_jobs(
-    scenarios: Sequence[Scenario], replications: int, root_seed: int = 0, scale: float = 1.0
+    scenarios: Sequence[Scenario], replications: int, root_seed: int = 0, scale: float = 1.0,
+    tables: bool = True,
 ) -> list[RunJob]:
     """Jobs of ``scenarios x replications`` with common random numbers.
 
     Ordered replication by replication (every scenario of replication 0 first), so an
-    interrupted batch holds complete pairs.
+    interrupted batch holds complete pairs. ``tables=False`` makes metrics-only jobs.
     """
     if replications < 1:
         raise UsageError(f"--replications: must be at least 1, got {replications}")
@@ -166,7 +170,7 @@ def batch_jobs(
         raise UsageError(f"--scale: must be positive, got {scale}")
     seeds = replication_seeds(root_seed, replications)
     return [
-        RunJob(scenario.name, scenario, replication, seeds[replication], float(scale))
+        RunJob(scenario.name, scenario, replication, seeds[replication], float(scale), tables=tables)
         for replication in range(replications)
         for scenario in scenarios
     ]

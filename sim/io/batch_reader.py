@@ -124,8 +124,17 @@ class Batch:
         """One row per finished run (cached)."""
         return self.cached("metrics", self.store.metrics)
 
+    def require_tables(self) -> None:
+        """Raise :class:`UsageError` for a metrics-only batch (it has no monthly or firm tables)."""
+        if self.manifest.get("tables") is False:
+            raise UsageError(
+                f"{self.out}: the batch was run with --metrics-only and has no monthly or firm tables; "
+                "figures and the report need them: rerun the batch with --resume and without --metrics-only"
+            )
+
     def monthly(self) -> pd.DataFrame:
         """Monthly tables of every finished run with a ``date`` column, the month's last day (cached)."""
+        self.require_tables()
 
         def load() -> pd.DataFrame:
             frame = self.store.monthly()
@@ -145,6 +154,7 @@ class Batch:
 
     def firms(self, columns: list[str], scenarios: list[str] | None = None) -> pd.DataFrame:
         """Selected columns of the firm tables (all replications pooled), read column-wise."""
+        self.require_tables()
         frames = []
         for scenario, replication in self.store.completed_runs():
             if scenarios is not None and scenario not in scenarios:

@@ -42,6 +42,9 @@ if TYPE_CHECKING:
     from sim.experiments.simulate import SimulationResult
 
 RUN_FILES = ("monthly.parquet", "firms.parquet", "metrics.parquet", "targets.parquet")
+TABLE_FILES = ("monthly.parquet", "firms.parquet")
+"""Files a metrics-only run (``tables=False``) leaves out; the others are always written."""
+SUMMARY_FILES = tuple(name for name in RUN_FILES if name not in TABLE_FILES)
 
 
 def _sha256_bytes(data: bytes) -> str:
@@ -60,6 +63,7 @@ def encode_run(
     seed: int,
     result: SimulationResult,
     extra_metrics: dict[str, float] | None = None,
+    tables: bool = True,
 ) -> dict[str, bytes]:
     """Encode one run's tables as Parquet bytes (the expensive part of writing a run).
 
@@ -70,20 +74,25 @@ def encode_run(
         result: The run.
         extra_metrics: Metrics computed outside :func:`sim.experiments.simulate.simulate` (e.g.
             ``surviving_firms``), added to ``metrics.parquet``.
+        tables: Encode the monthly and firm tables too; False encodes only
+            :data:`SUMMARY_FILES` (metrics-only).
 
     Returns:
-        ``{file name: Parquet bytes}`` for every name in :data:`RUN_FILES`.
+        ``{file name: Parquet bytes}`` for every name in :data:`RUN_FILES` (:data:`SUMMARY_FILES`
+        without tables).
     """
     metrics = {"scenario": scenario, "replication": replication, "seed": seed}
     metrics.update({key: float(value) for key, value in result.metrics.items()})
     metrics.update({key: float(value) for key, value in (extra_metrics or {}).items()})
     targets = result.targets.assign(scenario=scenario, replication=replication)
-    return {
-        "monthly.parquet": _parquet_bytes(result.monthly),
-        "firms.parquet": _parquet_bytes(result.firms),
+    files = {
         "metrics.parquet": _parquet_bytes(pd.DataFrame([metrics])),
         "targets.parquet": _parquet_bytes(targets),
     }
+    if tables:
+        files["monthly.parquet"] = _parquet_bytes(result.monthly)
+        files["firms.parquet"] = _parquet_bytes(result.firms)
+    return {name: files[name] for name in RUN_FILES if name in files}
 
 
 def _sha256(path: Path) -> str:
@@ -144,14 +153,15 @@ class BatchStore:
         Args:
             scenario: Scenario name.
             replication: Replication number.
-            files: ``{file name: bytes}`` for every name in :data:`RUN_FILES`.
+            files: ``{file name: bytes}`` for every name in :data:`RUN_FILES`, or only
+                :data:`SUMMARY_FILES` for a metrics-only run.
             identity: What the run is (e.g. ``seed``, ``scale``, ``scenario_sha256``); stored in
                 ``done.json`` and checked by :meth:`is_complete`.
 
         Returns:
             The run directory.
         """
-        missing = [name for name in RUN_FILES if name not in files]
+        missing = [name for name in SUMMARY_FILES if name not in files]
         if missing:
             raise ValueError(f"run {scenario}/{replication}: missing files {missing}")
         final = self.run_dir(scenario, replication)
@@ -159,7 +169,7 @@ class BatchStore:
         tmp = temporary_name(final)
         tmp.mkdir()
         done: dict[str, Any] = {}
-        for name in RUN_FILES:
+        for name in (n for n in RUN_FILES if n in files):
             with open(tmp / name, "wb") as handle:
                 handle.write(files[name])
                 handle.flush()
@@ -229,7 +239,9 @@ class BatchStore:
         path = self.root / "manifest.json"
         return json.loads(path.read_text()) if path.exists() else {}
 
-    def is_complete(self, scenario: str, replication: int, identity: dict[str, Any] | None = None) -> bool:
+    def is_complete(
+        self, scenario: str, replication: int, identity: dict[str, Any] | None = None, tables: bool = True
+    ) -> bool:
         """The run exists and every file matches its recorded checksum.
 
         Args:
@@ -238,13 +250,19 @@ class BatchStore:
             identity: If given, the identity recorded in ``done.json`` must also contain these
                 items (e.g. the same seed, scale and scenario hash), so a run of something else
                 never counts as done.
+            tables: The run must hold its monthly and firm tables (False: a metrics-only run
+                counts as done too).
         """
         run = self.run_dir(scenario, replication)
         try:
             done = json.loads((run / "done.json").read_text())
             if not identity_matches(done.get("identity", {}), identity):
                 return False
-            return all(_sha256(run / name) == done[name] for name in RUN_FILES)
+            needed = RUN_FILES if tables else SUMMARY_FILES
+            present = [name for name in RUN_FILES if name in done]
+            if any(name not in present for name in needed):
+                return False
+            return all(_sha256(run / name) == done[name] for name in present)
         except (OSError, ValueError, KeyError, AttributeError, TypeError):
             return False
 
@@ -283,7 +301,10 @@ class BatchStore:
         for scenario, replication in self.completed_runs():
             if scenarios is not None and scenario not in scenarios:
                 continue
-            frame = pd.read_parquet(self.run_dir(scenario, replication) / name)
+            path = self.run_dir(scenario, replication) / name
+            if not path.exists():  # a metrics-only run has no monthly or firm table
+                continue
+            frame = pd.read_parquet(path)
             if "scenario" not in frame:
                 frame.insert(0, "scenario", scenario)
             if "replication" not in frame:
