@@ -68,17 +68,49 @@ def select_parameters(scenario: Scenario, names: Sequence[str] | None = None) ->
 
 
 # ------------------------------------------------------------------------------- SALib wrappers
-def salib_problem(params: Sequence[ParameterInfo]) -> dict[str, Any]:
-    """SALib's problem definition (``num_vars``, ``names``, ``bounds``) for these parameters."""
-    return {
+GROUPINGS = ("none", "block")
+"""How parameters are grouped for Sobol indices: ``none`` (one index per parameter) or ``block``
+(one per table of the scenario: ``behaviour``, ``population``, ``bank``, each ``policy.<lever>``,
+each ``shocks.<name>``, ``sector_exposure``, ``measurement``)."""
+
+
+def parameter_groups(params: Sequence[ParameterInfo], grouping: str) -> list[str] | None:
+    """Group of each parameter under ``grouping`` (see :data:`GROUPINGS`); None for ``none``."""
+    if grouping == "none":
+        return None
+    if grouping == "block":
+        return [p.name.rsplit(".", 1)[0] for p in params]
+    raise UsageError(f"--groups: must be one of {', '.join(GROUPINGS)}, got {grouping!r}")
+
+
+def salib_problem(params: Sequence[ParameterInfo], groups: Sequence[str] | None = None) -> dict[str, Any]:
+    """SALib's problem definition (``num_vars``, ``names``, ``bounds`` and, if grouped, ``groups``)."""
+    problem: dict[str, Any] = {
         "num_vars": len(params),
         "names": [p.name for p in params],
         "bounds": [[float(p.low), float(p.high)] for p in params],  # type: ignore[arg-type]
     }
+    if groups is not None:
+        problem["groups"] = list(groups)
+    return problem
+
+
+def problem_groups(problem: dict[str, Any]) -> list[str] | None:
+    """The problem's parameter groups, or None when ungrouped (SALib may have set ``groups`` to the names)."""
+    groups = problem.get("groups")
+    return None if groups is None or list(groups) == list(problem["names"]) else list(groups)
+
+
+def factor_names(problem: dict[str, Any]) -> list[str]:
+    """What the indices are about: the groups in order of first appearance, else the parameters."""
+    groups = problem_groups(problem)
+    return list(dict.fromkeys(groups)) if groups else list(problem["names"])
 
 
 def design_size(method: str, samples: int, num_vars: int) -> int:
-    """Design points a method needs: Morris ``N (k + 1)``, Sobol (first and total order) ``N (k + 2)``."""
+    """Design points a method needs: Morris ``N (k + 1)``, Sobol (first and total order) ``N (k + 2)``
+    (``k`` the number of parameters, or of groups when grouped).
+    """
     if method == "morris":
         return samples * (num_vars + 1)
     if method == "sobol":
@@ -113,10 +145,10 @@ def sample_design(problem: dict[str, Any], method: str, samples: int, seed: int 
     if method == "morris":
         from SALib.sample import morris as morris_sample
 
-        return morris_sample.sample(problem, samples, num_levels=MORRIS_LEVELS, seed=seed)
+        return morris_sample.sample(dict(problem), samples, num_levels=MORRIS_LEVELS, seed=seed)
     from SALib.sample import sobol as sobol_sample
 
-    return sobol_sample.sample(problem, samples, calc_second_order=False, scramble=True, seed=seed)
+    return sobol_sample.sample(dict(problem), samples, calc_second_order=False, scramble=True, seed=seed)
 
 
 @dataclass
@@ -204,6 +236,7 @@ def design_identity(design: SensitivityDesign) -> dict[str, Any]:
         "samples": design.samples,
         "names": list(design.problem["names"]),
         "bounds": [list(map(float, b)) for b in design.problem["bounds"]],
+        "groups": problem_groups(design.problem),
         "root_seed": design.root_seed,
         "scale": design.scale,
         "scenario_sha256": design.scenario_sha256,
@@ -212,6 +245,7 @@ def design_identity(design: SensitivityDesign) -> dict[str, Any]:
 
 IDENTITY_LABELS = {
     "names": "problem.names (--params)",
+    "groups": "problem.groups (--groups)",
     "bounds": "problem.bounds (parameter ranges changed)",
     "root_seed": "root_seed (--seed)",
     "scenario_sha256": "scenario_sha256 (scenario changed)",
@@ -226,12 +260,16 @@ def check_same(out: Path, old: SensitivityDesign, new: SensitivityDesign) -> Non
 
 __all__ = [
     "FORMAT",
+    "GROUPINGS",
     "MORRIS_LEVELS",
     "SensitivityDesign",
     "check_same",
     "check_samples",
     "design_identity",
     "design_size",
+    "factor_names",
+    "parameter_groups",
+    "problem_groups",
     "job_names",
     "read_design",
     "salib_problem",

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.analysis.design import MORRIS_LEVELS, sample_design
+from sim.analysis.design import MORRIS_LEVELS, factor_names, sample_design
 from sim.analysis.options import ADDITIONAL_JOBS, NOISE_REPLICATIONS
 from sim.analysis.options import SENSITIVITY_METHODS as METHODS
 from sim.errors import UsageError
@@ -45,7 +45,7 @@ def analyze_design(
     Y = np.asarray(Y, dtype=float)
     if not np.all(np.isfinite(Y)):
         raise ValueError("outcome has missing or infinite values")
-    names = list(problem["names"])
+    names = factor_names(problem)
     if method == "morris":
         from SALib.analyze import morris as morris_analyze
 

@@ -63,6 +63,7 @@ from sim.analysis.design import (
     check_same,
     check_samples,
     job_names,
+    parameter_groups,
     read_design,
     salib_problem,
     sample_design,
@@ -149,7 +150,7 @@ def build_jobs(scenario: Scenario, design: SensitivityDesign) -> tuple[list[Any]
     def add(name: str, sc: Scenario, replication: int, seed: int) -> tuple[str, int]:
         if (name, replication) not in seen:
             seen.add((name, replication))
-            jobs.append(RunJob(name, sc, replication, seed, design.scale))
+            jobs.append(RunJob(name, sc, replication, seed, design.scale, tables=False))
         return (name, replication)
 
     def counterpart(sc: Scenario, replication: int, seed: int) -> tuple[str, int]:
@@ -194,6 +195,7 @@ def run_sensitivity(
     scale: float = 1.0,
     progress: bool = True,
     scenario_file: str | None = None,
+    groups: str = "none",
 ) -> SensitivityResult:
     """Run a Morris or Sobol sensitivity analysis of a scenario and write its tables and figures.
 
@@ -214,6 +216,8 @@ def run_sensitivity(
         scale: Population scale of every run.
         progress: Show a progress bar.
         scenario_file: The scenario's file, recorded in ``sensitivity.json``.
+        groups: ``"none"`` or ``"block"``: Sobol indices per table of parameters (SALib groups;
+            ``N (g + 2)`` design points for ``g`` groups), see :data:`sim.analysis.design.GROUPINGS`.
 
     Returns:
         A :class:`SensitivityResult`.
@@ -239,7 +243,9 @@ def run_sensitivity(
     chosen = select_parameters(scenario, params)
     if not chosen:
         raise UsageError("--params: no parameter with a plausible range to vary")
-    problem = salib_problem(chosen)
+    if groups != "none" and method != "sobol":
+        raise UsageError("--groups: only with --method sobol")
+    problem = salib_problem(chosen, parameter_groups(chosen, groups))
     seeds = replication_seeds(root_seed, NOISE_REPLICATIONS)
     sha = scenario_hash(scenario)
     has_design = (out / "sensitivity.json").exists()

@@ -30,6 +30,7 @@ def name_list(text: str) -> list[str]:
 # ------------------------------------------------------------------------------- sensitivity
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Run a Morris or Sobol analysis, write its figures, print the rankings and the reversal summary."""
+    from sim.analysis.design import problem_groups
     from sim.analysis.sensitivity import run_sensitivity
     from sim.present.sensitivity_figures import write_sensitivity_figures
 
@@ -40,11 +41,14 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         scenario, args.method, args.samples, out, outcomes=args.outcomes, params=args.params,
         workers=workers, executor=executor, scheduler=args.scheduler, resume=args.resume,
         root_seed=args.seed, scale=args.scale, progress=not args.quiet, scenario_file=str(args.scenario),
+        groups=args.groups,
     )
     write_sensitivity_figures(result)
     design = result.design
     k = design.problem["num_vars"]
-    print(f"{design.method} sensitivity of {scenario.name}: {k} parameters, {len(design.X)} design points "
+    groups = problem_groups(design.problem)
+    grouped = f" in {len(set(groups))} groups" if groups else ""
+    print(f"{design.method} sensitivity of {scenario.name}: {k} parameters{grouped}, {len(design.X)} design points "
           f"(N = {design.samples}), scale {design.scale:g}, common seed {design.seed}")
     key = "mu_star" if design.method == "morris" else "ST"
     for outcome, table in result.indices.items():
@@ -160,6 +164,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     sens.add_argument("--params", type=name_list, default=None,
                       help="comma-separated dotted names or patterns (behaviour.*) to vary (default: every ranged "
                       "parameter except those of disabled programmes)")
+    sens.add_argument("--groups", choices=("none", "block"), default="none",
+                      help="Sobol only: one index per parameter (none, default) or per table of parameters "
+                      "(block: behaviour, population, bank, each lever, each shock...), N(g+2) design points")
     sens.add_argument("--out", help="output directory (default results/sensitivity/<scenario>_<method>)")
     sens.add_argument("--workers", "-j", type=positive_int, default=None,
                       help=f"worker processes (default: CPU count capped, here {default_workers()})")
