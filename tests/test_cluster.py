@@ -113,3 +113,21 @@ def test_generated_script_runs_the_batch_like_a_local_batch(tmp_path):
     remote = pd.read_csv(tmp_path / "cluster_out" / "summary.csv")
     pd.testing.assert_frame_equal(remote, pd.read_csv(tmp_path / "local" / "summary.csv"))
     assert len(local) == 4
+
+
+def test_cli_writes_the_script_instead_of_running(tmp_path, capsys):
+    from sim.cli import main
+
+    path = tmp_path / "job.sh"
+    out = tmp_path / "never"
+    code = main(["batch", BASELINE, NO_POLICY, "-n", "20", "--out", str(out), "--metrics-only",
+                 "--slurm-script", str(path), "--slurm-jobs", "2", "--slurm-cores", "16", "--slurm-account", "econ"])
+    assert code == 0 and "sbatch" in capsys.readouterr().out
+    script = path.read_text()
+    assert "cluster.scale(jobs=2)" in script and '"--workers", "32"' in script
+    assert "#SBATCH --account=econ" in script and "'--metrics-only'" in script and "'20'" in script
+    assert not out.exists()  # nothing ran
+    assert main(["batch", BASELINE, "-n", "2", "--workers", "2", "--slurm-script", str(path)]) == 2
+    assert "--slurm-jobs" in capsys.readouterr().err
+    assert main(["batch", BASELINE, "-n", "2", "--slurm-script", str(path), "--slurm-walltime", "3h"]) == 2
+    assert "HH:MM:SS" in capsys.readouterr().err

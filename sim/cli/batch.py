@@ -9,8 +9,35 @@ from sim.cli.types import positive_float, positive_int, seed_int
 from sim.experiments.executors import EXECUTORS, default_workers, resolve_executor
 
 
+def write_slurm_script(args: argparse.Namespace) -> int:
+    """Write a SLURM job script that runs this batch through dask-jobqueue, instead of running it."""
+    from sim.errors import UsageError
+    from sim.experiments.cluster import SlurmSettings, slurm_script
+    from sim.io.atomic import write_bytes
+
+    if args.executor or args.scheduler or args.workers:
+        raise UsageError("--slurm-script: the script chooses the executor and workers; leave out "
+                         "--executor, --scheduler and --workers (use --slurm-jobs and --slurm-cores)")
+    batch_args = [*args.scenarios, "--replications", str(args.replications), "--seed", str(args.seed),
+                  "--scale", repr(args.scale), "--out", args.out or str(Path("results") / "batch")]
+    batch_args += ["--resume"] if args.resume else []
+    batch_args += ["--metrics-only"] if args.metrics_only else []
+    settings = SlurmSettings(
+        jobs=args.slurm_jobs, cores=args.slurm_cores, memory_gb=args.slurm_memory_gb, walltime=args.slurm_walltime,
+        queue=args.slurm_queue, account=args.slurm_account,
+    )
+    path = Path(args.slurm_script)
+    write_bytes(path, slurm_script(batch_args, settings).encode())
+    path.chmod(0o755)
+    print(f"wrote {path}: submit with `sbatch {path}` on the cluster's login node "
+          f"({settings.jobs} worker jobs x {settings.cores} cores, {settings.job_memory} each, {settings.walltime})")
+    return 0
+
+
 def cmd_batch(args: argparse.Namespace) -> int:
     """Run scenarios x replications into a batch directory and print where the summary is."""
+    if args.slurm_script:
+        return write_slurm_script(args)
     from sim.experiments.batch import run_batch
 
     executor, workers = resolve_executor(args.executor, args.scheduler, args.workers)
@@ -67,6 +94,19 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="store only each run's metrics and targets, not its monthly and firm tables "
                        "(enough for compare; faster, smaller)")
     batch.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    slurm = batch.add_argument_group(
+        "SLURM cluster", "write a job script that runs this batch on a SLURM cluster through dask-jobqueue "
+        "(submit it with sbatch; nothing runs here)")
+    slurm.add_argument("--slurm-script", metavar="FILE", help="write the job script to FILE instead of running")
+    slurm.add_argument("--slurm-jobs", type=positive_int, default=4, help="SLURM worker jobs (default 4)")
+    slurm.add_argument("--slurm-cores", type=positive_int, default=8,
+                       help="cores per worker job, one Dask worker each (default 8)")
+    slurm.add_argument("--slurm-memory-gb", type=positive_float, default=None,
+                       help="memory per worker job in GB (default 2 per core)")
+    slurm.add_argument("--slurm-walltime", default="02:00:00", metavar="HH:MM:SS",
+                       help="time limit of the driver and worker jobs (default 02:00:00)")
+    slurm.add_argument("--slurm-queue", metavar="PARTITION", help="SLURM partition (default: the cluster's)")
+    slurm.add_argument("--slurm-account", metavar="ACCOUNT", help="SLURM account to charge")
     batch.set_defaults(handler=cmd_batch)
 
     compare = sub.add_parser(
