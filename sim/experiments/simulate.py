@@ -15,6 +15,21 @@ from sim.experiments.metrics import headline_metrics, target_attainment
 from sim.scenario.schema import Scenario
 
 
+def release_model(model: StartupEcosystem) -> None:
+    """Let a finished model be garbage-collected once its results are read.
+
+    Mesa 3.3 numbers agents per model in the class attribute ``mesa.Agent._ids``, a dict keyed by
+    the model, so every model ever built stays in memory (mesa issue #3179, fixed upstream after
+    3.3): a worker running thousands of replications grew by the size of each run. Dropping the
+    model's entry (its agents keep their ids) keeps a worker's memory flat.
+    """
+    import mesa
+
+    ids = getattr(mesa.Agent, "_ids", None)
+    if isinstance(ids, dict):
+        ids.pop(model, None)
+
+
 @dataclass
 class SimulationResult:
     """Everything one replication produces.
@@ -54,6 +69,7 @@ def simulate(
     """
     model = StartupEcosystem(scenario, seed=seed, scale=scale)
     model.run_model()
+    release_model(model)
     monthly = pd.DataFrame(model.records)
     firms = model.population.firm_table(model.month_labels, model.first_month)
     n_years = model.n_months / 12.0

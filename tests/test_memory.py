@@ -1,0 +1,21 @@
+"""A finished run leaves nothing behind: a worker running many replications keeps flat memory."""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+
+from sim.core.model import StartupEcosystem
+from sim.experiments.simulate import simulate
+from sim.scenario.files import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_finished_models_are_garbage_collected():
+    scenario = load_scenario(ROOT / "scenarios" / "putuo" / "baseline.toml")
+    for seed in range(3):
+        result = simulate(scenario, seed=seed, scale=0.05)
+        assert result.metrics["firms_started"] > 0
+    gc.collect()
+    assert not [o for o in gc.get_objects() if isinstance(o, StartupEcosystem)]
