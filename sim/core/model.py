@@ -78,6 +78,7 @@ class StartupEcosystem(mesa.Model):
         self._per_person_order = sorted(self.programmes, key=lambda p: -p.monthly_phase)
         self.records: list[dict] = []
         self.high_tech_by_year: dict[int, int] = {}
+        self._draw_buffer = np.empty(0)
 
     def programme(self, name: str) -> Programme:
         """The programme of lever ``name``."""
@@ -114,8 +115,7 @@ class StartupEcosystem(mesa.Model):
         for programme in self.programmes:
             programme.pay_at_admission(admitted)
 
-        draws = self.streams["dynamics"].standard_normal((2, pop.n))
-        hire_u = self.streams["dynamics"].random(pop.n)
+        draws, hire_u = self._monthly_draws(pop.n)
         account = self._operate(alive, draws)
         per_person_support = self._per_person_support(account)
         leaving = pop.leaving(alive)
@@ -124,8 +124,8 @@ class StartupEcosystem(mesa.Model):
         pop.close(exits, self.clock.month)
         factor, demand = account.revenue_factor[~leaving], account.demand[~leaving]
         pop.hire_and_shed(survivors, hire_u, per_person_support[~leaving], factor, demand)
-        staff_term = np.power(pop.employees[survivors].astype(np.float64), self.scenario.behaviour.returns_to_scale)
-        expected_revenue = factor * demand * staff_term
+        staff = pop.employees[survivors]
+        expected_revenue = factor * demand * pop.staff_power(staff)
         for programme in self.programmes:
             programme.annual_awards(survivors, expected_revenue)
         year = self.clock.year
@@ -134,9 +134,23 @@ class StartupEcosystem(mesa.Model):
         )
         for programme in self.programmes:
             programme.end_month()
-        self._record(new.size, born.size, exits.size)
+        self._record(new.size, born.size, exits.size, survivors.size, int(staff.sum()))
         if t + 1 >= self.n_months:
             self.running = False
+
+    def _monthly_draws(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """The month's firm shocks for every arrived slot: two standard normals and a uniform each.
+
+        The same numbers as ``standard_normal((2, n))`` then ``random(n)``, drawn into a buffer
+        reused from month to month instead of new arrays.
+        """
+        if self._draw_buffer.size < 3 * n:
+            self._draw_buffer = np.empty(3 * max(n, self.population.capacity))
+        rng = self.streams["dynamics"]
+        normals, uniforms = self._draw_buffer[: 2 * n], self._draw_buffer[2 * n : 3 * n]
+        rng.standard_normal(out=normals)
+        rng.random(out=uniforms)
+        return normals.reshape(2, n), uniforms
 
     # ------------------------------------------------------------- arrivals
     def _arrive(self) -> np.ndarray:
@@ -187,17 +201,16 @@ class StartupEcosystem(mesa.Model):
         return total
 
     # --------------------------------------------------------------- record
-    def _record(self, arrivals: int, births: int, exits: int) -> None:
-        pop = self.population
-        alive = pop.alive[: pop.n]
+    def _record(self, arrivals: int, births: int, exits: int, active: int, jobs: int) -> None:
+        """Append the month's row; ``active`` live firms employ ``jobs`` people (founders included)."""
         flows = self.bank.month_flows
         row = {
             "month": self.clock.label,
             "nascent_founders": arrivals,
             "births": births,
             "exits": exits,
-            "active_firms": int(alive.sum()),
-            "jobs": int(pop.employees[: pop.n][alive].sum()),
+            "active_firms": active,
+            "jobs": jobs,
         }
         for programme in self.programmes:
             row.update(programme.monthly_record())
