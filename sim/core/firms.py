@@ -112,6 +112,7 @@ class FirmPopulation(FirmArrays):
         self.employees[born] = self.initial_employees[born]
         self.peak_employees[born] = self.initial_employees[born]
         self.cash[born] = self.own_capital[born]
+        self._age_memo = (None, NOT_SET, None)  # start months changed
         return born
 
     def open_account(
@@ -129,10 +130,11 @@ class FirmPopulation(FirmArrays):
         """
         b = self.behaviour
         self.log_quality[alive] += b.productivity_walk_sd * shocks[0, alive]
-        employees = self.employees[alive].astype(np.float64)
+        staff = self.employees[alive]
+        employees = staff.astype(np.float64)
         noise = np.exp(b.revenue_noise_sd * shocks[1, alive] - 0.5 * b.revenue_noise_sd**2)
         factor = self.revenue_factor(alive, month, extra_log_productivity)
-        revenue = factor * demand * np.power(employees, b.returns_to_scale) * noise
+        revenue = factor * demand * self.staff_power(staff) * noise
         return MonthAccount(
             idx=alive, employees=employees, revenue_factor=factor, demand=demand, revenue_yuan=revenue,
             wages_yuan=employees * b.wage_yuan_month * (1 + b.social_insurance_rate),
@@ -196,6 +198,7 @@ class FirmPopulation(FirmArrays):
         b = self.behaviour
         beta = b.returns_to_scale
         employees = self.employees[idx].astype(np.float64)
+        cash = self.cash[idx]
         gross_cost = self.cost_per_person_yuan()
         net_cost = np.maximum(gross_cost - per_person_support, MIN_NET_COST_YUAN)
         productivity = revenue_factor * self.planning_demand(demand)
@@ -205,17 +208,18 @@ class FirmPopulation(FirmArrays):
         u = hire_u[idx]
         hires = np.floor(b.hiring_adjustment_share * np.maximum(gap, 0.0) + u)
         affordable = np.floor(
-            (self.cash[idx] / max(b.hiring_cash_buffer_months, 1e-9) - b.fixed_cost_yuan_month) / gross_cost
+            (cash / max(b.hiring_cash_buffer_months, 1e-9) - b.fixed_cost_yuan_month) / gross_cost
         ) - employees
         hires = np.clip(np.minimum(hires, affordable), 0.0, None)
         sheds = np.floor(b.shedding_adjustment_share * np.maximum(-gap, 0.0) + u)
-        distressed = (self.last_profit[idx] < 0) & (self.cash[idx] < self.monthly_cost_yuan(employees))
+        distressed = (self.last_profit[idx] < 0) & (cash < self.monthly_cost_yuan(employees))
         distress_cut = np.floor(b.shedding_adjustment_share * (employees - 1.0) + u)
         sheds = np.where(distressed, np.maximum(sheds, distress_cut), sheds)
         sheds = np.minimum(sheds, employees - 1.0)
         change = np.where(hires > 0, hires, -np.maximum(sheds, 0.0)).astype(np.int32)
-        self.employees[idx] += change
-        self.peak_employees[idx] = np.maximum(self.peak_employees[idx], self.employees[idx])
+        staff = self.employees[idx] + change
+        self.employees[idx] = staff
+        self.peak_employees[idx] = np.maximum(self.peak_employees[idx], staff)
 
     def mark_high_tech(self, idx: np.ndarray, month: int) -> int:
         """Technology firms that reach the high-tech size and productivity this month.
@@ -224,6 +228,7 @@ class FirmPopulation(FirmArrays):
             How many firms newly qualify.
         """
         m = self.scenario.measurement
+        idx = idx[(self.sector[idx] == TECH) & (self.employees[idx] >= m.high_tech_min_employees)]
         qualifies = (
             (self.sector[idx] == TECH)
             & (self.employees[idx] >= m.high_tech_min_employees)

@@ -32,6 +32,9 @@ PROGRAMMES = tuple(Policy.model_fields)
 :attr:`FirmPopulation.support_yuan`; :mod:`sim.policy.registry` describes each)."""
 NOT_SET = -1
 EXIT_CASH_OUT, EXIT_VOLUNTARY = 0, 1
+STAFF_TABLE_MAX = 1_000_000
+"""Largest staff count + 1 kept in the ``staff ** returns_to_scale`` lookup table (8 MB); larger
+counts are computed directly (a numerical limit, not a behavioural one)."""
 
 # Columns of the per-founder uniform block drawn at arrival.
 _U_TYPE, _U_SECTOR, _U_QUALITY, _U_CAPITAL, _U_COLLATERAL, _U_TEAM = range(6)
@@ -90,6 +93,11 @@ class FirmArrays:
         mean_team = scenario.population.initial_employees_mean
         self._team_size_cdf = poisson.cdf(np.arange(int(mean_team + 20 * np.sqrt(mean_team) + 20)), mean_team)
         self.incubation_start[:] = NOT_SET
+        # Lookup tables of functions of integers (staff counts, ages in months), filled with the
+        # same numpy expressions the direct computation uses, so results are bit-for-bit unchanged.
+        self._staff_power = np.zeros(0)
+        self._ramp = np.zeros(0)
+        self._age_memo: tuple = (None, NOT_SET, None)
 
     # ------------------------------------------------------------------ arrays
     def _grow(self, needed: int) -> None:
@@ -179,6 +187,53 @@ class FirmArrays:
         cost0 = self.cost_per_person_yuan() * size0 + b.fixed_cost_yuan_month
         return b.revenue_cost_ratio * cost0 / size0**b.returns_to_scale
 
+    def age_months(self, idx: np.ndarray, month: int) -> np.ndarray:
+        """Age of firms ``idx`` in months at ``month`` (0 in the month of registration).
+
+        Memoised for the index array last asked about (by identity) in the same month, since the
+        live firms' age is needed by several rules and programmes each month; registration
+        forgets it. Callers must not modify the result.
+        """
+        memo_idx, memo_month, memo_age = self._age_memo
+        if idx is memo_idx and month == memo_month:
+            return memo_age
+        age = month - self.start_month[idx]
+        self._age_memo = (idx, month, age)
+        return age
+
+    @staticmethod
+    def _table(table: np.ndarray, needed: int, compute) -> np.ndarray:
+        """``table`` if it has ``needed`` entries, else ``compute(0, 1, ...)`` over a larger range."""
+        if needed <= table.size:
+            return table
+        return compute(np.arange(max(needed, 2 * table.size, 64), dtype=np.int64))
+
+    def staff_power(self, staff: np.ndarray) -> np.ndarray:
+        """``staff ** returns_to_scale`` for integer staff counts (float64), looked up in a table.
+
+        The table holds ``np.power(float(n), returns_to_scale)``, the same operation as on the
+        staff directly; counts beyond :data:`STAFF_TABLE_MAX` (or negative) are computed directly.
+        """
+        beta = self.behaviour.returns_to_scale
+        if staff.size == 0:
+            return np.zeros(0)
+        top = int(staff.max()) + 1
+        if top > STAFF_TABLE_MAX or int(staff.min()) < 0:
+            return np.power(staff.astype(np.float64), beta)
+        self._staff_power = self._table(self._staff_power, top, lambda n: np.power(n.astype(np.float64), beta))
+        return self._staff_power[staff]
+
+    def ramp_share(self, age: np.ndarray) -> np.ndarray:
+        """Share of full revenue a firm reaches ``age`` months after registration (table lookup)."""
+        b = self.behaviour
+        gap, months = 1.0 - b.ramp_start_share, b.ramp_up_months
+        if age.size == 0 or int(age.min()) < 0:
+            return 1.0 - gap * np.exp(-age / months)
+        self._ramp = self._table(
+            self._ramp, int(age.max()) + 1, lambda n: 1.0 - gap * np.exp(-n.astype(age.dtype) / months)
+        )
+        return self._ramp[age]
+
     def revenue_factor(self, idx: np.ndarray, month: int, extra_log_productivity: np.ndarray | float = 0.0):
         """Revenue of firms ``idx`` per unit of demand and of ``staff ** returns_to_scale`` (yuan/month).
 
@@ -186,9 +241,7 @@ class FirmArrays:
         productivity (quality, random walk, lasting boosts and ``extra_log_productivity``) and its
         ramp-up since registration.
         """
-        b = self.scenario.behaviour
-        age = month - self.start_month[idx]
-        ramp = 1.0 - (1.0 - b.ramp_start_share) * np.exp(-age / b.ramp_up_months)
+        ramp = self.ramp_share(self.age_months(idx, month))
         productivity = np.exp(self.log_quality[idx] + self.log_boost[idx] + extra_log_productivity)
         return self.revenue_scale() * productivity * ramp
 

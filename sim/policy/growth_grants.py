@@ -46,7 +46,7 @@ class GrowthGrantProgramme(Programme):
         s = self.settings
         if clock.month - self.ctx.first_month >= s.min_firm_age_months:
             self.award_rounds += 1  # a round in which firms old enough could exist
-        age = clock.month - pop.start_month[alive_idx]
+        age = pop.age_months(alive_idx, clock.month)
         eligible = (
             (age >= s.min_firm_age_months)
             & (pop.employees[alive_idx] >= s.min_employees)

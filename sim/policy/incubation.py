@@ -123,7 +123,7 @@ class IncubationProgramme(Programme):
             return alive_idx[:0]
         pop = self.firms
         s = self.settings
-        age = self.ctx.clock.month - pop.start_month[alive_idx]
+        age = pop.age_months(alive_idx, self.ctx.clock.month)
         screened = pop.log_quality[alive_idx] + s.screening_noise_sd * pop.incubator_noise[alive_idx]
         applying = (
             ~pop.ever_incubated[alive_idx]

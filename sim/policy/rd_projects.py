@@ -37,7 +37,7 @@ class RdProjectProgramme(Programme):
     def eligible(self, idx: np.ndarray) -> np.ndarray:
         """Firms ``idx`` that could have a project recognised this month (before the project draw)."""
         firms, s = self.firms, self.settings
-        age = self.ctx.clock.month - firms.start_month[idx]
+        age = firms.age_months(idx, self.ctx.clock.month)
         ok = (age >= s.min_firm_age_months) & (firms.employees[idx] >= s.min_employees) & firms.takes_up_support(idx)
         if s.tech_only:
             ok &= firms.sector[idx] == TECH

@@ -45,7 +45,7 @@ class RentReliefProgramme(Programme):
     def _subsidy_share(self, idx: np.ndarray) -> np.ndarray:
         pop = self.firms
         s = self.settings
-        age = self.ctx.clock.month - pop.start_month[idx]
+        age = pop.age_months(idx, self.ctx.clock.month)
         eligible = (age < s.max_firm_age_months) & pop.takes_up_support(idx)
         if s.incubated_only:
             eligible &= pop.incubated[idx]

@@ -22,7 +22,7 @@ class StartupSubsidyProgramme(Programme):
 
     def _si_eligible(self, idx: np.ndarray) -> np.ndarray:
         pop = self.firms
-        age = self.ctx.clock.month - pop.start_month[idx]
+        age = pop.age_months(idx, self.ctx.clock.month)
         return (age < self.settings.social_insurance_subsidy_months) & pop.takes_up_support(idx)
 
     def per_person_support_yuan(self, account: MonthAccount) -> np.ndarray:

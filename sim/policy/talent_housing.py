@@ -20,7 +20,7 @@ class TalentHousingProgramme(Programme):
 
     def _eligible(self, idx: np.ndarray) -> np.ndarray:
         pop = self.firms
-        age = self.ctx.clock.month - pop.start_month[idx]
+        age = pop.age_months(idx, self.ctx.clock.month)
         return (
             (age >= self.settings.min_firm_age_months)
             & (pop.employees[idx] >= self.settings.min_employees)
