@@ -37,8 +37,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sim.core.model import EXIT_CASH_OUT, EXIT_VOLUNTARY, NUMERICAL_MAX_STAFF, Clock, StartupEcosystem  # noqa: E402
-from sim.core.population import NOT_SET  # noqa: E402
+from sim.core.context import Clock  # noqa: E402
+from sim.core.firms import MIN_NET_COST_YUAN, NUMERICAL_MAX_STAFF  # noqa: E402
+from sim.core.model import StartupEcosystem  # noqa: E402
+from sim.core.population import EXIT_CASH_OUT, EXIT_VOLUNTARY, NOT_SET  # noqa: E402
 from sim.experiments.metrics import headline_metrics  # noqa: E402
 from sim.experiments.simulate import simulate  # noqa: E402
 from sim.scenario.files import load_scenario  # noqa: E402
@@ -110,7 +112,7 @@ class FirmAgent(mesa.Agent):
         gross = c["gross_cost"]
         productivity = factor * (1.0 - c["pass_through"] * (1.0 - demand))
         try:
-            target = (c["beta"] * productivity / max(gross, 1.0)) ** c["inverse_one_minus_beta"]
+            target = (c["beta"] * productivity / max(gross, MIN_NET_COST_YUAN)) ** c["inverse_one_minus_beta"]
         except OverflowError:
             target = math.inf
         gap = min(target, NUMERICAL_MAX_STAFF) - staff
@@ -202,11 +204,12 @@ class PerAgentEcosystem(StartupEcosystem):
         """One month: arrivals, registration and lending as in our model, then every firm agent steps."""
         t = len(self.records)
         self.clock = Clock(month=self.first_month + t, t=t, relief_months_since_start=int(self.relief[t]))
+        self.context.clock = self.clock
         for agent in self.programmes:
             agent.start_month()
         self.bank.start_month()
         new = self._arrive()
-        born = self._register(new)
+        born = self.population.register(new, np.zeros(new.size), self.clock.month)
         self.bank.lend_to_new_firms(born)
         for slot in born.tolist():
             FirmAgent(self, slot)
