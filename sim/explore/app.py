@@ -204,7 +204,8 @@ def target_cells(res: state.ComparisonResult, language: str) -> list[tuple[str, 
 def table_html(rows: list[tuple[str, str, dict[str, str]]], columns: list[str], language: str, prefix: str) -> str:
     """An HTML table whose cells carry ``<prefix>-<row>-<column>`` classes."""
     heads = {"mix": "explore.col_mix", "start": "explore.col_start", "diff": "explore.col_diff"}
-    header = "<tr><th style='text-align:left'>" + html.escape(text("explore.col_metric", language)) + "</th>" + "".join(
+    first = f"<th style='text-align:left;min-width:9em'>{html.escape(text('explore.col_metric', language))}</th>"
+    header = "<tr>" + first + "".join(
         f"<th style='text-align:right'>{html.escape(text(heads[c], language))}</th>" for c in columns) + "</tr>"
     body = "".join(
         f"<tr><td>{html.escape(label)}</td>" + "".join(
@@ -361,8 +362,10 @@ def Explorer() -> None:
     with solara.Columns([1, 1]):
         with solara.Column():
             with solara.Row():
-                solara.Select(text("explore.district", language), values=list(library.value), value=district.value,
-                              on_value=pick_district, classes=["district-select"])
+                names = {text_or(f"district.{key}", key, language): key for key in library.value}
+                solara.Select(text("explore.district", language), values=list(names),
+                              value=next(k for k, v in names.items() if v == district.value),
+                              on_value=lambda label: pick_district(names[label]), classes=["district-select"])
                 solara.Select(text("explore.start", language), values=[p.stem for p in library.value[district.value]],
                               value=Path(start_file.value).stem, on_value=pick_start, classes=["start-select"])
             solara.Text(start.description, style={"font-size": "0.85em", "color": "#555"})
@@ -378,8 +381,9 @@ def Explorer() -> None:
                                     classes=["replications-input"])
                     solara.InputFloat(text("explore.scale", language), value=scale, classes=["scale-input"])
                     solara.InputInt(text("explore.seed", language), value=seed, classes=["seed-input"])
-                solara.Button(text("explore.compare", language), on_click=compare_task, color="primary",
-                              disabled=compare_task.pending or bool(mix_error), classes=["compare-button"])
+                with solara.Row():
+                    solara.Button(text("explore.compare", language), on_click=compare_task, color="primary",
+                                  disabled=compare_task.pending or bool(mix_error), classes=["compare-button"])
                 if mix_error:
                     solara.Error(mix_error)
                 if compare_task.pending:
@@ -420,6 +424,6 @@ def Layout(children: list[Any] = []) -> None:  # noqa: B006 - Solara's layout si
 
 
 routes = [
-    solara.Route(path="/", component=Explorer, label="explorer"),
+    solara.Route(path="/", component=Explorer, label="explorer", layout=Layout),  # the first route's layout frames all
     solara.Route(path="month", component=MonthPage, label="month"),
 ]

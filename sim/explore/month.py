@@ -55,6 +55,9 @@ class RecordedEcosystem(StartupEcosystem):
 @solara.component
 def MonthByMonth(scenario: Scenario, lang: str, scale: float = 0.2, seed: int = 0) -> None:
     """SolaraViz of one run of ``scenario``: play, step, reset; the monthly series plotted."""
+    from sim.locale.fonts import use_cjk_font
+
+    use_cjk_font()  # Mesa's plots are matplotlib figures: Chinese series names need the CJK font
     params = {"scenario_json": scenario.model_dump_json(), "scale": scale, "seed": seed, "lang": lang}
     model = solara.use_memo(lambda: RecordedEcosystem(**params),
                             dependencies=[params["scenario_json"], scale, seed, lang])

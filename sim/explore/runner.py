@@ -16,6 +16,10 @@ from sim.explore.settings import Settings
 
 OFFLINE_ENV = {
     "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",  # no usage statistics sent
+    # front-end assets come from the installed solara-assets package; were one missing, the server
+    # would fetch it from a CDN: point that fallback at a closed local port instead, so a missing
+    # asset fails here rather than contacting anyone
+    "SOLARA_ASSETS_CDN": "http://127.0.0.1:9/",
 }
 """Environment that keeps the server off the network."""
 
@@ -23,7 +27,7 @@ OFFLINE_ENV = {
 def server_command(port: int, host: str = "127.0.0.1") -> list[str]:
     """The command that runs the Solara server of the explorer."""
     return [sys.executable, "-m", "solara", "run", "sim.explore.app", "--host", host, "--port", str(port),
-            "--production", "--no-open", "--log-level", "warning"]
+            "--production", "--no-open", "--no-check-version", "--log-level", "warning"]
 
 
 def server_env(settings: Settings) -> dict[str, str]:
