@@ -161,3 +161,20 @@ def test_month_by_month_model_collects_series():
     assert len(frame) == 3 and len(frame.columns) == len(SERIES)
     assert "在营企业数" in frame.columns
     assert (frame["在营企业数"] == [r["active_firms"] for r in model.records]).all()
+
+
+def test_month_page_renders_solaraviz_and_steps(explorer):
+    import ipyvuetify as v
+    import solara
+
+    app, _ = explorer
+    app.scale.value = 0.02
+    box, rc = solara.render(app.Layout(children=[app.MonthPage()]), handle_error=False)
+    try:
+        step = [w for w in _walk(box) if isinstance(w, v.Btn) and w.children == ["Step"]]
+        assert step, "SolaraViz's Step button is missing"
+        step[0].click()
+        texts = [str(w.children) for w in _walk(box) if hasattr(w, "children")]
+        assert any("Step: 1" in t for t in texts)
+    finally:
+        rc.close()

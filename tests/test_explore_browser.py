@@ -38,7 +38,9 @@ def server(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("explore")
     port = _free_port()
-    settings = Settings(lang="zh", scenarios=str(Path(BASELINE).parents[1].resolve()), workers=1,
+    library = out / "scenarios"  # a copy: "Save as scenario" writes beside the starting file
+    shutil.copytree(Path(BASELINE).parents[1], library)
+    settings = Settings(lang="zh", scenarios=str(library), workers=1,
                         replications=REPLICATIONS, scale=SCALE, seed=SEED, out=str(out))
     log = open(out / "server.log", "wb")
     process = start_server(settings, port, stdout=log, stderr=log)
@@ -54,7 +56,7 @@ def server(tmp_path_factory):
                 process.kill()
                 pytest.fail(f"explorer server did not start: {(out / 'server.log').read_text()[-2000:]}")
             time.sleep(0.3)
-    yield url, out
+    yield url, library
     process.terminate()
     process.wait()
     log.close()
@@ -81,7 +83,7 @@ def test_browser_slider_compare_numbers_and_screenshot(server, expected, lang, t
     sync_api = pytest.importorskip("playwright.sync_api")
     from sim.explore.app import result_cells, target_cells
 
-    url, _ = server
+    url, library = server
     requests: list[str] = []
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
@@ -114,6 +116,11 @@ def test_browser_slider_compare_numbers_and_screenshot(server, expected, lang, t
             targets = {(key, column): page.locator(f".target-{key}-{column}").inner_text()
                        for key, _, cells in target_cells(expected, lang) for column in cells}
             text = page.inner_text("body")
+            if lang == "zh":  # save the mix: a file that extends the starting scenario and validates
+                page.locator(".save-name input").fill("housing_1000_saved")
+                page.locator(".save-button").click()
+                page.wait_for_selector(".save-message", timeout=30_000)
+                saved_message = page.locator(".save-message").inner_text()
         finally:
             browser.close()
     for key, _, cells in result_cells(expected, lang):
@@ -124,6 +131,10 @@ def test_browser_slider_compare_numbers_and_screenshot(server, expected, lang, t
             assert targets[(key, column)].strip() == value, (key, column)
     if lang == "zh":
         assert "人才公寓和租房补贴" in text and "万元" in text
+        saved = library / "putuo" / "housing_1000_saved.toml"
+        assert "已保存" in saved_message and saved.is_file()
+        assert 'extends = "baseline.toml"' in saved.read_text(encoding="utf-8")
+        assert load_scenario(saved).policy.talent_housing.subsidy_yuan_per_person_month == 1000.0
     else:
         assert "Talent apartments and rent subsidies" in text
     assert shot.stat().st_size > 10_000

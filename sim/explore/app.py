@@ -109,8 +109,9 @@ def ControlView(control: state.Control, language: str) -> None:
             label = text_or(f"switch.{control.field}", control.field, language)
             solara.Switch(label=label, value=bool(value), on_value=lambda v: set_value(control, bool(v)))
             return
-        label = f"{text_or(f'param.{control.lever}.{control.field}', control.field, language)}: " \
-                f"{value_text(control, value, language)}"
+        label = text("common.label_value", language,
+                     label=text_or(f"param.{control.lever}.{control.field}", control.field, language),
+                     value=value_text(control, value, language))
         if control.kind == "int":
             solara.SliderInt(label, value=int(value), min=int(control.low), max=int(control.high),
                              step=int(control.step), on_value=lambda v: set_value(control, v), thumb_label=False)
@@ -204,7 +205,7 @@ def target_cells(res: state.ComparisonResult, language: str) -> list[tuple[str, 
 def table_html(rows: list[tuple[str, str, dict[str, str]]], columns: list[str], language: str, prefix: str) -> str:
     """An HTML table whose cells carry ``<prefix>-<row>-<column>`` classes."""
     heads = {"mix": "explore.col_mix", "start": "explore.col_start", "diff": "explore.col_diff"}
-    first = f"<th style='text-align:left;min-width:9em'>{html.escape(text('explore.col_metric', language))}</th>"
+    first = f"<th style='text-align:left;min-width:8em'>{html.escape(text('explore.col_metric', language))}</th>"
     header = "<tr>" + first + "".join(
         f"<th style='text-align:right'>{html.escape(text(heads[c], language))}</th>" for c in columns) + "</tr>"
     body = "".join(
@@ -282,12 +283,12 @@ def ResultsView(res: state.ComparisonResult, language: str) -> None:
                 style={"font-size": "0.85em"})
     solara.HTML(tag="table", unsafe_innerHTML=table_html(result_cells(res, language), ["mix", "start", "diff"],
                                                          language, "result"),
-                classes=["results-table"], style="border-collapse:collapse;margin:8px 0")
+                classes=["results-table"], style="border-collapse:collapse;margin:8px 0;font-size:0.9em")
     targets = target_cells(res, language)
     if targets:
         solara.Markdown(f"#### {text('explore.targets_title', language)}")
         solara.HTML(tag="table", unsafe_innerHTML=table_html(targets, ["mix", "start"], language, "target"),
-                    classes=["targets-table"])
+                    classes=["targets-table"], style="font-size:0.9em")
     solara.FigureMatplotlib(survival_figure(res, language), dependencies=[id(res), language], format="png")
     solara.FigureMatplotlib(monthly_figure(res, language), dependencies=[id(res), language], format="png")
 
@@ -351,6 +352,14 @@ def Explorer() -> None:
         result.value = None
 
     solara.Title(text("explore.title", language))
+    with solara.Column(style={"padding": "8px 24px"}):
+        ExplorerBody(start, mix, mix_error, controls, language, pick_district, pick_start)
+
+
+@solara.component
+def ExplorerBody(start: Any, mix: Any, mix_error: str, controls: dict[str, list[state.Control]], language: str,
+                 pick_district: Any, pick_start: Any) -> None:
+    """The explorer's content (header, levers on the left, comparison on the right)."""
     with solara.Row(style={"align-items": "center"}):
         solara.Markdown(f"## {text('explore.title', language)}")
         solara.ToggleButtonsSingle(value=lang, classes=["language-toggle"],
@@ -359,7 +368,7 @@ def Explorer() -> None:
         solara.Link("month", children=[solara.Button(text("explore.month_view", language), text=True,
                                                      classes=["month-link"])])
     solara.Text(text("explore.subtitle", language))
-    with solara.Columns([1, 1]):
+    with solara.Columns([2, 3]):
         with solara.Column():
             with solara.Row():
                 names = {text_or(f"district.{key}", key, language): key for key in library.value}
