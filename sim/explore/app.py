@@ -42,6 +42,8 @@ from sim.scenario.files import ScenarioError, load_scenario
 
 SETTINGS = from_env()
 LANGUAGE_LABELS = {"en": "English", "zh": "中文"}
+ROLE_STYLES = (("start", "#1f77b4", "--"), ("counterfactual", "#7f7f7f", ":"), ("mix", "#d62728", "-"))
+"""Colour and line style of each scenario role in the charts (the mix drawn last, on top)."""
 
 lang = solara.reactive(SETTINGS.lang)
 library = solara.reactive(state.list_scenarios(SETTINGS.scenarios))
@@ -226,12 +228,13 @@ def survival_figure(res: state.ComparisonResult, language: str):
     fig = Figure(figsize=(6.4, 3.6), layout="constrained")
     ax = fig.subplots()
     lowest = 100.0
-    for role, colour in (("mix", "#d62728"), ("start", "#1f77b4"), ("counterfactual", "#7f7f7f")):
+    for role, colour, style in ROLE_STYLES:
         name = res.names[role]
         if name not in res.survival:
             continue
         months, share = res.survival[name]
-        ax.step(months, share * 100.0, where="post", color=colour, label=role_label(res, role, language))
+        ax.step(months, share * 100.0, where="post", color=colour, linestyle=style,
+                label=role_label(res, role, language), zorder=3 if role == "mix" else 2)
         lowest = min(lowest, float(share.min() * 100.0))
     ax.set_ylim(max(0.0, lowest - 5.0), 100.5)
     ax.set_xlabel(text("explore.age_axis", language))
@@ -254,10 +257,10 @@ def monthly_figure(res: state.ComparisonResult, language: str):
     axes = fig.subplots(2, 1, sharex=True)
     monthly = res.monthly
     for ax, column in zip(axes, ("active_firms", "jobs"), strict=True):
-        for role, colour in (("mix", "#d62728"), ("start", "#1f77b4"), ("counterfactual", "#7f7f7f")):
+        for role, colour, style in ROLE_STYLES:
             own = monthly[monthly["scenario"] == res.names[role]]
-            ax.plot(pd.to_datetime(own["month"].astype(str)), own[column], color=colour,
-                    label=role_label(res, role, language))
+            ax.plot(pd.to_datetime(own["month"].astype(str)), own[column], color=colour, linestyle=style,
+                    label=role_label(res, role, language), zorder=3 if role == "mix" else 2)
         ax.set_ylabel(metric_name(column, language))
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=9)
@@ -406,7 +409,7 @@ def ExplorerBody(start: Any, mix: Any, mix_error: str, controls: dict[str, list[
                                      scale=f"{result.value.scale:g}"), classes=["done-text"])
             if result.value is not None and not compare_task.pending:
                 ResultsView(result.value, language)
-            else:
+            elif not compare_task.pending:
                 solara.Text(text("explore.not_run", language))
             SaveView(language)
 
