@@ -16,10 +16,12 @@ Only the standard library is imported, so the CLI stays light.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import math
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,25 @@ LANGUAGES = ("en", "zh")
 """Languages with a catalogue; the first is the default."""
 DEFAULT_LANGUAGE = LANGUAGES[0]
 _HERE = Path(__file__).resolve().parent
+_CURRENT: contextvars.ContextVar[str] = contextvars.ContextVar("startup_sim_language", default=DEFAULT_LANGUAGE)
+
+
+def current_language() -> str:
+    """The language functions here use when none is given (see :func:`language`)."""
+    return _CURRENT.get()
+
+
+@contextlib.contextmanager
+def language(lang: str) -> Iterator[str]:
+    """Use ``lang`` for everything drawn or written inside the ``with`` block (figures, report).
+
+    Example: ``with language("zh"): write_report(out)``.
+    """
+    token = _CURRENT.set(check_language(lang))
+    try:
+        yield lang
+    finally:
+        _CURRENT.reset(token)
 
 
 def check_language(lang: str) -> str:
@@ -61,17 +82,19 @@ def catalogue(lang: str) -> dict[str, Any]:
         return _flatten(tomllib.load(handle))
 
 
-def has(key: str, lang: str = DEFAULT_LANGUAGE) -> bool:
+def has(key: str, lang: str | None = None) -> bool:
     """Whether the catalogue of ``lang`` has ``key``."""
+    lang = lang or current_language()
     return key in catalogue(lang)
 
 
-def text(key: str, lang: str = DEFAULT_LANGUAGE, /, **fmt: Any) -> str:
+def text(key: str, lang: str | None = None, /, **fmt: Any) -> str:
     """The catalogue's string for ``key`` in ``lang``, with ``{placeholders}`` filled from ``fmt``.
 
     Raises:
         KeyError: ``key`` is not in the catalogue (a bug: both catalogues have the same keys).
     """
+    lang = lang or current_language()
     entries = catalogue(lang)
     if key not in entries:
         raise KeyError(f"{key!r} is not in the {lang} catalogue (sim/locale/{lang}.toml)")
@@ -79,10 +102,11 @@ def text(key: str, lang: str = DEFAULT_LANGUAGE, /, **fmt: Any) -> str:
     return value.format(**fmt) if fmt else value
 
 
-def text_or(key: str, default: str, lang: str = DEFAULT_LANGUAGE) -> str:
+def text_or(key: str, default: str, lang: str | None = None) -> str:
     """The catalogue's string for ``key``, or ``default`` for names the catalogue does not know
     (e.g. a metric added by a later lever).
     """
+    lang = lang or current_language()
     return text(key, lang) if has(key, lang) else default
 
 
@@ -96,7 +120,7 @@ def number(value: float, digits: int | None = None) -> str:
     return f"{value:,.{digits}f}"
 
 
-def money_scale(values: Iterable[float], lang: str = DEFAULT_LANGUAGE) -> tuple[float, str]:
+def money_scale(values: Iterable[float], lang: str | None = None) -> tuple[float, str]:
     """Multiplier and unit that show the largest of ``values`` as the language writes money.
 
     Chinese: 亿元 from 100 million yuan, 万元 from 10,000 yuan, else 元; English: M yuan from a
@@ -105,6 +129,7 @@ def money_scale(values: Iterable[float], lang: str = DEFAULT_LANGUAGE) -> tuple[
     Returns:
         ``(factor, unit)``: multiply yuan by ``factor`` and write ``unit``.
     """
+    lang = lang or current_language()
     finite = [abs(float(v)) for v in values if v is not None and math.isfinite(float(v))]
     largest = max(finite, default=0.0)
     for threshold, unit in text("money.scales", lang):  # type: ignore[attr-defined]
@@ -121,8 +146,9 @@ def _money_digits(scaled: float, factor: float) -> int:
     return 0 if size >= 100 else 1 if size >= 10 else 2
 
 
-def money(yuan: float, lang: str = DEFAULT_LANGUAGE, digits: int | None = None) -> str:
+def money(yuan: float, lang: str | None = None, digits: int | None = None) -> str:
     """An amount of yuan as the language writes it: ``2.15亿元``, ``1,250万元``, ``215.0 M yuan``."""
+    lang = lang or current_language()
     if yuan is None or not math.isfinite(yuan):
         return "-"
     factor, unit = money_scale([yuan], lang)
@@ -131,7 +157,7 @@ def money(yuan: float, lang: str = DEFAULT_LANGUAGE, digits: int | None = None) 
     return f"{number(yuan * factor, digits)}{text('money.joiner', lang)}{unit}"
 
 
-def interval(estimate: float, low: float, high: float, lang: str = DEFAULT_LANGUAGE, *, kind: str = "count",
+def interval(estimate: float, low: float, high: float, lang: str | None = None, *, kind: str = "count",
              digits: int | None = None) -> str:
     """An estimate with its interval in one string, the unit shared: ``1,250万元［1,100，1,400］``.
 
@@ -144,6 +170,7 @@ def interval(estimate: float, low: float, high: float, lang: str = DEFAULT_LANGU
             ``"share"`` (a fraction shown in percent).
         digits: Decimals (default chosen from the estimate's size).
     """
+    lang = lang or current_language()
     if kind == "money":
         factor, unit = money_scale([estimate], lang)
         scaled = [v * factor if v is not None and math.isfinite(v) else float("nan") for v in (estimate, low, high)]
@@ -162,18 +189,21 @@ def interval(estimate: float, low: float, high: float, lang: str = DEFAULT_LANGU
     return text("common.interval", lang, estimate=parts[0], low=parts[1], high=parts[2])
 
 
-def lever_name(lever: str, lang: str = DEFAULT_LANGUAGE) -> str:
+def lever_name(lever: str, lang: str | None = None) -> str:
     """The lever's name as the documents write it (``talent_housing`` -> 人才公寓和租房补贴)."""
+    lang = lang or current_language()
     return text_or(f"lever.{lever}", lever.replace("_", " "), lang)
 
 
-def metric_name(metric: str, lang: str = DEFAULT_LANGUAGE) -> str:
+def metric_name(metric: str, lang: str | None = None) -> str:
     """A metric's readable name (unknown metrics are shown with spaces for underscores)."""
+    lang = lang or current_language()
     return text_or(f"metric.{metric}", metric.replace("_", " "), lang)
 
 
-def unit_name(unit: str, lang: str = DEFAULT_LANGUAGE) -> str:
+def unit_name(unit: str, lang: str | None = None) -> str:
     """A registry unit in the language (unknown units are shown as they are)."""
+    lang = lang or current_language()
     return text_or(f"unit.{unit}", unit, lang)
 
 
@@ -182,8 +212,10 @@ __all__ = [
     "LANGUAGES",
     "catalogue",
     "check_language",
+    "current_language",
     "has",
     "interval",
+    "language",
     "lever_name",
     "metric_name",
     "money",
