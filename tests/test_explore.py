@@ -136,7 +136,7 @@ def test_explorer_moves_a_slider_compares_and_shows_the_batch_numbers(explorer):
     row = result.estimate("additionality", "mix", "additional_jobs", reference="counterfactual")
     table = _by_class(box, "results-table")[0].unsafe_innerHTML
     assert interval(row["estimate"], row["ci_low"], row["ci_high"], "en") in table
-    assert "Start-up incubation bases" in str([w.children for w in _walk(box) if hasattr(w, "children")])
+    assert "Incubation bases" in str([w.children for w in _walk(box) if hasattr(w, "children")])
 
 
 def test_explorer_in_chinese_shows_the_documents_words_and_money_in_wan_yuan(explorer):

@@ -116,3 +116,10 @@ def test_missing_glyph_check_can_fail(tmp_path):
         warnings.filterwarnings("error", message=".*missing from font.*")
         with pytest.raises(UserWarning, match="missing from font"):
             fig.savefig(tmp_path / "x.png")
+
+
+def test_english_lever_names_are_the_registry_labels():
+    from sim.policy.registry import lever_labels
+
+    for lever, label in lever_labels().items():
+        assert locale.text(f"lever.{lever}", "en") == label
