@@ -331,3 +331,56 @@ def test_report_contents(batch_dir, tmp_path, capsys):
 def test_default_report_path(batch_dir):
     path = write_report(batch_dir)
     assert path == batch_dir / "report.html" and path.stat().st_size > 10_000
+
+
+# ------------------------------------------------------------------------- kinds and languages
+def test_states_of_the_world_are_shown_but_not_ranked(batch):
+    import dataclasses
+
+    from sim.analysis.levers import lever_table
+
+    world = batch.resolved[LONG_NAME].model_copy(update={"kind": "world"})
+    marked = dataclasses.replace(batch, resolved={**batch.resolved, LONG_NAME: world}, _cache={})
+    table = lever_table(marked)
+    assert dict(zip(table["scenario"], table["kind"], strict=True)) == {"putuo_baseline": "policy",
+                                                                          LONG_NAME: "world"}
+    fig = fig_levers(marked)
+    left, right = fig.axes[:2]
+    ranked = [tick.get_text().replace("\n", "") for tick in right.get_yticklabels()]
+    assert ranked == ["putuo_baseline"]  # the state of the world is not ranked as a lever
+    assert any("state of the world" in t.get_text() for t in left.texts)  # but it is shown
+
+
+def test_lever_labels_do_not_overlap(batch):
+    fig = fig_levers(batch)
+    left = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in left.texts if "counterfactual" not in t.get_text()]
+    assert len(boxes) == 2
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not a.overlaps(b)
+
+
+def test_chinese_figures_and_report(batch_dir, tmp_path):
+    import warnings
+
+    from sim.present.figures import build_figures
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*missing from font.*")
+        figures = build_figures(load_batch(batch_dir), lang="zh")
+        for _, fig in figures:
+            fig.savefig(tmp_path / "f.png", dpi=40)  # drawing resolves every glyph
+    titles = " ".join(fig.get_suptitle() for _, fig in figures)
+    assert "新创企业能存活多久" in titles and "财政资金用在哪里" in titles
+    spend = dict((spec.stem, fig) for spec, fig in figures)["spend_by_programme"]
+    assert "人才公寓和租房补贴" in [ax.get_title() for ax in spend.axes]
+    path = write_report(batch_dir, tmp_path / "report_zh.html", lang="zh")
+    html = path.read_text(encoding="utf-8")
+    for words in ("情景报告", "一、问题", "相对反事实情景", "万元", "2018-2022年帮助2500名以上劳动者成功创业",
+                  '<html lang="zh">'):
+        assert words in html
+    assert "The question" not in html
+    english = write_report(batch_dir, tmp_path / "report_en.html").read_text(encoding="utf-8")
+    assert "1. The question" in english and "情景" not in english

@@ -123,3 +123,18 @@ def test_english_lever_names_are_the_registry_labels():
 
     for lever, label in lever_labels().items():
         assert locale.text(f"lever.{lever}", "en") == label
+
+
+def test_run_summary_in_chinese_writes_money_in_wan_yuan():
+    from sim.cli.run import format_summary
+    from sim.experiments.simulate import simulate
+    from sim.scenario.files import load_scenario
+
+    root = Path(__file__).resolve().parents[1]
+    result = simulate(load_scenario(root / "scenarios/putuo/baseline.toml"), seed=1, scale=0.02)
+    chinese = format_summary(result, "zh")
+    assert "主要指标" in chinese and "普陀区" in chinese and "万元" in chinese
+    assert "帮助成功创业人数" in chinese and "其中青年大学生1500名" in chinese
+    english = format_summary(result, "en")
+    assert "headline metrics" in english and "M yuan" in english
+    assert "per job" not in english  # total cost / all jobs is not in the headline (invites misquoting)

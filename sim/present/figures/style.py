@@ -218,6 +218,8 @@ def figure_title(question: str, detail: str, batch: Batch, fig: Figure, legend_i
     legend = legend_width(batch.scenarios) if legend_in is None else legend_in
     free = width_in - 2 * max(legend, 0.3)
     chars = max(40, int(free * 9))
+    if current_language() == "zh":  # a Chinese character is about twice as wide as a Latin one
+        chars //= 2
     parts = [detail, scale_note(batch)]
     second = "; ".join(p for p in parts if p)
     lines = textwrap.wrap(question, chars) + (textwrap.wrap(f"({second})", chars) if second else [])
