@@ -137,6 +137,15 @@ def test_explorer_moves_a_slider_compares_and_shows_the_batch_numbers(explorer):
     table = _by_class(box, "results-table")[0].unsafe_innerHTML
     assert interval(row["estimate"], row["ci_low"], row["ci_high"], "en") in table
     assert "Incubation bases" in str([w.children for w in _walk(box) if hasattr(w, "children")])
+    # the Chinese report of this comparison, from the page
+    app.lang.value = "zh"
+    _by_class(box, "report-button")[0].click()
+    message = _by_class(box, "report-message")[0].children[0]
+    assert message.startswith("报告已生成")
+    report = result.out / "report_zh.html"
+    html = report.read_text(encoding="utf-8")
+    assert "情景报告" in html and "一、问题" in html and "万元" in html
+    app.lang.value = "en"
 
 
 def test_explorer_in_chinese_shows_the_documents_words_and_money_in_wan_yuan(explorer):

@@ -292,8 +292,27 @@ def ResultsView(res: state.ComparisonResult, language: str) -> None:
         solara.Markdown(f"#### {text('explore.targets_title', language)}")
         solara.HTML(tag="table", unsafe_innerHTML=table_html(targets, ["mix", "start"], language, "target"),
                     classes=["targets-table"], style="font-size:0.9em")
+    ReportButton(res, language)
     solara.FigureMatplotlib(survival_figure(res, language), dependencies=[id(res), language], format="png")
     solara.FigureMatplotlib(monthly_figure(res, language), dependencies=[id(res), language], format="png")
+
+
+@solara.component
+def ReportButton(res: state.ComparisonResult, language: str) -> None:
+    """Write the HTML report of the comparison's batch (every figure and table) in the page's language."""
+    written = solara.use_reactive("")
+
+    def write() -> None:
+        from sim.present.report import write_report
+
+        path = write_report(res.out, res.out / f"report_{language}.html", baseline=res.names["start"],
+                            counterfactual=res.names["counterfactual"], lang=language)
+        written.value = text("explore.report_written", language, path=str(path))
+
+    with solara.Row(style={"align-items": "center"}):
+        solara.Button(text("explore.report", language), on_click=write, classes=["report-button"], outlined=True)
+        if written.value:
+            solara.Text(written.value, classes=["report-message"], style={"font-size": "0.85em"})
 
 
 @solara.lab.task(prefer_threaded=True)

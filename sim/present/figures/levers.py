@@ -42,6 +42,9 @@ def place_labels(ax, points: list[tuple[float, float, str, tuple]], fontsize: fl
         fontsize: Label font size (points).
     """
     fig = ax.figure
+    engine = fig.get_layout_engine()
+    if engine is not None:  # settle the axes' final size first, so pixel distances stay true
+        engine.execute(fig)
     renderer = fig.canvas.get_renderer()
     placed: list = []
     for x, y, label, colour in sorted(points, key=lambda p: p[1]):
