@@ -15,12 +15,12 @@ from matplotlib.patches import Rectangle
 
 from sim.analysis.compare import compare_batch
 from sim.cli import main
+from sim.core.population import PROGRAMMES
 from sim.errors import UsageError
 from sim.experiments.batch import run_batch
 from sim.experiments.metrics import survival_at
 from sim.io.batch_reader import load_batch
 from sim.io.store import BatchStore
-from sim.policy.registry import LEVERS
 from sim.present.figures import (
     FIGURES,
     fig_active_firms_and_jobs,
@@ -172,19 +172,27 @@ def test_survival_by_group(batch):
 
 def test_active_firms_and_jobs_with_shocks(batch):
     fig = fig_active_firms_and_jobs(batch)
-    axes = fig.axes
-    assert len(axes) == 2
-    for ax in axes:
+    assert len(fig.axes) == 4  # levels (left) and differences from the counterfactual (right)
+    levels, diffs = fig.axes[0::2], fig.axes[1::2]
+    for ax in levels:
         assert len(ax.get_lines()) == 3 and len(_bands(ax)) == 3
         assert len(_shock_patches(ax)) == 2  # the 2020 outbreak and the 2022 lockdown
-    assert "(firms)" in axes[0].get_ylabel() and "(jobs)" in axes[1].get_ylabel()
-    assert axes[1].get_xlabel() == "Year"
-    texts = [t.get_text() for t in axes[0].texts]
+    for ax in diffs:  # the two scenarios other than the counterfactual, and its zero line
+        assert len(ax.get_lines()) == 3 and len(_bands(ax)) == 2
+        assert "putuo_no_policy" in ax.get_ylabel()
+    assert "(firms)" in levels[0].get_ylabel() and "(jobs)" in levels[1].get_ylabel()
+    assert levels[1].get_xlabel() == "Year"
+    texts = [t.get_text() for t in levels[0].texts]
     assert "outbreak 2020" in texts and "lockdown 2022" in texts
     # the median line of the baseline is the median over replications of active firms
     monthly = batch.monthly()
     expected = monthly[monthly["scenario"] == "putuo_baseline"].groupby("date")["active_firms"].median()
-    np.testing.assert_allclose(axes[0].get_lines()[0].get_ydata(), expected.to_numpy())
+    np.testing.assert_allclose(levels[0].get_lines()[0].get_ydata(), expected.to_numpy())
+    # the difference line is the median over replications of the paired difference
+    base = monthly[monthly["scenario"] == "putuo_baseline"].set_index(["replication", "date"])["jobs"]
+    cf = monthly[monthly["scenario"] == "putuo_no_policy"].set_index(["replication", "date"])["jobs"]
+    paired = (base - cf).groupby(level="date").median()
+    np.testing.assert_allclose(diffs[1].get_lines()[0].get_ydata(), paired.to_numpy())
 
 
 def test_active_firms_without_resolved_scenarios_says_so(batch_dir, tmp_path):
@@ -242,19 +250,28 @@ def test_levers_without_counterfactual_says_so(batch):
     np.testing.assert_allclose(plotted, [jobs[name] for name in batch.scenarios])
 
 
-def test_spend_by_programme_adds_up(batch):
+def test_spend_by_programme_gives_each_programme_its_own_axis(batch):
+    from sim.present.figures.spend import quarterly_spending
+
     fig = fig_spend_by_programme(batch)
     panels = [ax for ax in fig.axes if ax.get_visible() and ax.axison]
-    assert len(panels) == 3
-    assert "million yuan" in panels[0].get_ylabel()
+    quarters = quarterly_spending(batch)
+    spending = [p for p in PROGRAMMES if any(quarters[n][f"spend_{p}_yuan"].sum() > 0 for n in batch.scenarios)]
+    assert len(panels) == len(spending) >= 4  # one panel per programme that spends
+    for ax, programme in zip(panels, spending, strict=True):
+        lines = ax.get_lines()
+        assert len(lines) == len(batch.scenarios)
+        top = max(float(np.nanmax(line.get_ydata())) for line in lines)
+        assert top >= 0.5 * ax.get_ylim()[1]  # own axis: even a small programme fills its panel
+        unit = ax.get_ylabel()
+        factor = {"million": 1e-6, "thousand": 1e-3}.get(unit.split()[0], 1.0)
+        np.testing.assert_allclose(lines[0].get_ydata(),
+                                   quarters["putuo_baseline"][f"spend_{programme}_yuan"].to_numpy() * factor)
     monthly = batch.monthly()
     base = monthly[monthly["scenario"] == "putuo_baseline"]
-    expected = base.groupby("replication")["spend_total_yuan"].sum().mean() / 1e6
-    drawn = sum(p.get_height() for p in panels[0].patches if isinstance(p, Rectangle))
-    assert drawn == pytest.approx(expected, rel=1e-9)
-    counter = panels[1]
-    assert sum(p.get_height() for p in counter.patches) == 0  # no programme, no spending
-    assert len(fig.legends[0].get_texts()) == len(LEVERS)  # one entry per lever
+    total = sum(quarters["putuo_baseline"][f"spend_{p}_yuan"].sum() for p in PROGRAMMES)
+    assert total == pytest.approx(base.groupby("replication")["spend_total_yuan"].sum().mean(), rel=1e-9)
+    assert len(fig.legends[0].get_texts()) == len(batch.scenarios)  # one entry per scenario
 
 
 def test_loans(batch):
@@ -314,3 +331,56 @@ def test_report_contents(batch_dir, tmp_path, capsys):
 def test_default_report_path(batch_dir):
     path = write_report(batch_dir)
     assert path == batch_dir / "report.html" and path.stat().st_size > 10_000
+
+
+# ------------------------------------------------------------------------- kinds and languages
+def test_states_of_the_world_are_shown_but_not_ranked(batch):
+    import dataclasses
+
+    from sim.analysis.levers import lever_table
+
+    world = batch.resolved[LONG_NAME].model_copy(update={"kind": "world"})
+    marked = dataclasses.replace(batch, resolved={**batch.resolved, LONG_NAME: world}, _cache={})
+    table = lever_table(marked)
+    assert dict(zip(table["scenario"], table["kind"], strict=True)) == {"putuo_baseline": "policy",
+                                                                          LONG_NAME: "world"}
+    fig = fig_levers(marked)
+    left, right = fig.axes[:2]
+    ranked = [tick.get_text().replace("\n", "") for tick in right.get_yticklabels()]
+    assert ranked == ["putuo_baseline"]  # the state of the world is not ranked as a lever
+    assert any("state of the world" in t.get_text() for t in left.texts)  # but it is shown
+
+
+def test_lever_labels_do_not_overlap(batch):
+    fig = fig_levers(batch)
+    left = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in left.texts if "counterfactual" not in t.get_text()]
+    assert len(boxes) == 2
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not a.overlaps(b)
+
+
+def test_chinese_figures_and_report(batch_dir, tmp_path):
+    import warnings
+
+    from sim.present.figures import build_figures
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*missing from font.*")
+        figures = build_figures(load_batch(batch_dir), lang="zh")
+        for _, fig in figures:
+            fig.savefig(tmp_path / "f.png", dpi=40)  # drawing resolves every glyph
+    titles = " ".join(fig.get_suptitle() for _, fig in figures)
+    assert "新创企业能存活多久" in titles and "财政资金用在哪里" in titles
+    spend = dict((spec.stem, fig) for spec, fig in figures)["spend_by_programme"]
+    assert "人才公寓和租房补贴" in [ax.get_title() for ax in spend.axes]
+    path = write_report(batch_dir, tmp_path / "report_zh.html", lang="zh")
+    html = path.read_text(encoding="utf-8")
+    for words in ("情景报告", "一、问题", "相对反事实情景", "万元", "2018-2022年帮助2500名以上劳动者成功创业",
+                  '<html lang="zh">'):
+        assert words in html
+    assert "The question" not in html
+    english = write_report(batch_dir, tmp_path / "report_en.html").read_text(encoding="utf-8")
+    assert "1. The question" in english and "情景" not in english

@@ -374,9 +374,12 @@ VARIANTS: dict[str, dict[str, object]] = {
     "rent_share_030": {"policy.rent_relief.subsidy_share": 0.3},
     "rent_share_060": {"policy.rent_relief.subsidy_share": 0.6},
     "rent_all_young_firms": {"policy.rent_relief.incubated_only": False},
-    "lockdown_relief": {"shocks.lockdown_2022.depth": 0.7, "shocks.lockdown_2022.relief_package": True},
-    "lockdown_no_relief": {"shocks.lockdown_2022.depth": 0.7, "shocks.lockdown_2022.relief_package": False},
-    "no_lockdown": {"shocks.lockdown_2022.depth": 0.0, "shocks.lockdown_2022.relief_package": False},
+    "lockdown_relief": {"shocks.lockdown_2022.depth": 0.7, "shocks.lockdown_2022.relief_package": True,
+                        "kind": "world"},
+    "lockdown_no_relief": {"shocks.lockdown_2022.depth": 0.7, "shocks.lockdown_2022.relief_package": False,
+                           "kind": "world"},
+    "no_lockdown": {"shocks.lockdown_2022.depth": 0.0, "shocks.lockdown_2022.relief_package": False,
+                    "kind": "world"},
 }
 
 

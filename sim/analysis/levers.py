@@ -13,7 +13,13 @@ from sim.analysis.compare import compare_batch
 from sim.io.batch_reader import Batch
 
 LEVER_COLUMNS = ["scenario", "jobs", "jobs_low", "jobs_high", "cost", "cost_low", "cost_high",
-                 "cost_per_job", "cost_per_job_low", "cost_per_job_high"]
+                 "cost_per_job", "cost_per_job_low", "cost_per_job_high", "kind"]
+
+
+def scenario_kind(batch: Batch, name: str) -> str:
+    """``policy`` or ``world`` (the scenario's ``kind``; ``policy`` when its definition is unknown)."""
+    scenario = batch.resolved.get(name)
+    return str(getattr(scenario, "kind", "policy")) if scenario is not None else "policy"
 
 
 def lever_table(batch: Batch, comparison: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -29,8 +35,9 @@ def lever_table(batch: Batch, comparison: pd.DataFrame | None = None) -> pd.Data
 
     Returns:
         One row per scenario other than the counterfactual: ``scenario, jobs, jobs_low, jobs_high,
-        cost, cost_low, cost_high, cost_per_job, cost_per_job_low, cost_per_job_high`` (jobs in
-        jobs, money in yuan); empty when the batch has no counterfactual.
+        cost, cost_low, cost_high, cost_per_job, cost_per_job_low, cost_per_job_high, kind`` (jobs
+        in jobs, money in yuan; kind ``policy`` or ``world``: only policies are ranked as levers);
+        empty when the batch has no counterfactual.
     """
     columns = LEVER_COLUMNS
     if batch.counterfactual is None:
@@ -50,7 +57,7 @@ def lever_table(batch: Batch, comparison: pd.DataFrame | None = None) -> pd.Data
                 row += [float(found["estimate"]), float(found["ci_low"]), float(found["ci_high"])]
             else:
                 row += [float("nan")] * 3
-        rows.append(row)
+        rows.append([*row, scenario_kind(batch, name)])
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -72,8 +79,8 @@ def total_table(batch: Batch, comparison: pd.DataFrame | None = None) -> pd.Data
                 row += [float(found["estimate"]), float(found["ci_low"]), float(found["ci_high"])]
             else:
                 row += [float("nan")] * 3
-        rows.append(row)
+        rows.append([*row, scenario_kind(batch, name)])
     return pd.DataFrame(rows, columns=LEVER_COLUMNS)
 
 
-__all__ = ["LEVER_COLUMNS", "lever_table", "total_table"]
+__all__ = ["LEVER_COLUMNS", "lever_table", "scenario_kind", "total_table"]

@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "sim.cli.batch",
     "sim.cli.analysis",
     "sim.cli.report",
+    "sim.cli.explore",
 )
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from sim.locale import LANGUAGES
+
 
 def cmd_plot(args: argparse.Namespace) -> int:
     """Write every figure of a batch under ``OUT/figures/``."""
@@ -11,7 +13,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
     from sim.present.figures import plot_all
 
     batch = load_batch(args.out, baseline=args.baseline, counterfactual=args.counterfactual)
-    paths = plot_all(args.out, batch=batch)
+    paths = plot_all(args.out, batch=batch, lang=args.lang)
     print(f"wrote {len(paths)} files ({len(paths) // 2} figures as PNG and SVG) to {batch.out / 'figures'}/")
     for path in paths:
         if path.suffix == ".png":
@@ -23,7 +25,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Write the self-contained HTML report of a batch."""
     from sim.present.report import write_report
 
-    path = write_report(args.out, args.html, baseline=args.baseline, counterfactual=args.counterfactual)
+    path = write_report(args.out, args.html, baseline=args.baseline, counterfactual=args.counterfactual,
+                        lang=args.lang)
     print(f"wrote {path}")
     return 0
 
@@ -34,6 +37,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="scenario the others are compared with (default: the name ending in 'baseline')")
     parser.add_argument("--counterfactual", metavar="NAME",
                         help="scenario with every programme off (default: a name containing 'no_policy')")
+    parser.add_argument("--lang", choices=LANGUAGES, default=LANGUAGES[0],
+                        help="language of every word, money in 万元/亿元 in Chinese (default en)")
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -8,40 +8,66 @@ from typing import TYPE_CHECKING
 
 from sim.cli.types import positive_float, seed_int
 from sim.errors import UsageError
+from sim.locale import LANGUAGES
 from sim.scenario.files import load_scenario
 
 if TYPE_CHECKING:
     from sim.experiments.simulate import SimulationResult
 
 
-def format_summary(result: SimulationResult) -> str:
-    """A readable summary of one run: headline metrics and targets."""
+SUMMARY_ROWS = (
+    # (metric, indent, how it is written): the run summary's headline block
+    ("firms_started", 0, "count"),
+    ("founders_helped", 0, "count"),
+    ("youth_founders_helped", 2, "count"),
+    ("survival_1y", 0, "share"),
+    ("survival_3y", 0, "share"),
+    ("jobs_created", 0, "count"),
+    ("incubation_bases", 0, "count"),
+    ("fiscal_cost_yuan", 0, "money"),
+    ("loan_default_rate", 0, "share"),
+)
+"""Rows of the run summary. Total fiscal cost / all jobs is left out of the headline: beside the
+cost per additional job of a batch comparison it invites misquoting (it stays in metrics.csv)."""
+LABEL_WIDTH = 44
+"""Display columns of a row label in the run summary (a Chinese character takes two)."""
+VALUE_WIDTH = 16
+"""Display columns of a value in the run summary, right-aligned."""
+
+
+def _width(label: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in label)
+
+
+def format_summary(result: SimulationResult, lang: str = "en") -> str:
+    """A readable summary of one run: headline metrics and targets, in ``lang`` (money in 万元 in Chinese)."""
+    from sim.locale import language, metric_name, money, text, text_or
+
     m = result.metrics
-    lines = [
-        f"scenario  {result.scenario.name}  ({result.scenario.district}, "
-        f"{result.scenario.period.start} to {result.scenario.period.end}, seed {result.seed}, "
-        f"scale {result.scale:g})",
-        f"  {result.scenario.description}",
-        "",
-        "headline metrics",
-        f"  firms started              {m['firms_started']:>14,.0f}",
-        f"  founders helped            {m['founders_helped']:>14,.0f}",
-        f"    of whom young graduates  {m['youth_founders_helped']:>14,.0f}",
-        f"  survival after 1 year      {m['survival_1y']:>14.1%}",
-        f"  survival after 3 years     {m['survival_3y']:>14.1%}",
-        f"  jobs in surviving firms    {m['jobs_created']:>14,.0f}",
-        f"  incubation bases           {m['incubation_bases']:>14,.0f}",
-        f"  fiscal cost (yuan)         {m['fiscal_cost_yuan']:>14,.0f}",
-        f"  cost per job (yuan)        {m['cost_per_job_yuan']:>14,.0f}",
-        f"  loan default rate          {m['loan_default_rate']:>14.1%}",
-    ]
-    if len(result.targets):
-        lines += ["", "targets"]
-        for row in result.targets.itertuples():
-            verdict = "MET   " if row.met else "MISSED"
-            lines.append(
-                f"  {verdict} {row.label}: simulated {row.simulated:,.1f} vs target {row.op} {row.target:,.1f}"
-            )
+    scenario = result.scenario
+    with language(lang):
+        lines = [
+            text("run.header", name=scenario.name, district=text_or(f"district.{scenario.district}", scenario.district),
+                 start=scenario.period.start, end=scenario.period.end, seed=result.seed, scale=f"{result.scale:g}"),
+            f"  {scenario.description}",
+            "",
+            text("run.headline"),
+        ]
+        for metric, indent, kind in SUMMARY_ROWS:
+            value = m[metric]
+            shown = (f"{value:.1%}" if kind == "share" else money(value) if kind == "money" else f"{value:,.0f}")
+            label = " " * indent + metric_name(metric)
+            gap = max(1, LABEL_WIDTH - _width(label)) + max(0, VALUE_WIDTH - _width(shown))
+            lines.append(f"  {label}{' ' * gap}{shown}")
+        if len(result.targets):
+            lines += ["", text("run.targets")]
+            for row in result.targets.itertuples():
+                verdict = text("run.met") if row.met else text("run.missed")
+                label = row.label if lang == "en" else text_or(f"target.{row.metric}", row.label)
+                lines.append("  " + text("run.target_line", verdict=verdict, label=label, value=f"{row.simulated:,.1f}",
+                                         op=row.op, goal=f"{row.target:,.1f}"))
     return "\n".join(lines)
 
 
@@ -56,8 +82,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError(f"{out}: --out: exists and is not a directory")
     result = simulate(scenario, seed=args.seed, scale=args.scale)
     write_run(result, out, source_file=str(args.scenario))
-    print(format_summary(result))
-    print(f"\nwrote {out}/ (monthly.parquet, firms.parquet, metrics.csv, targets.csv, manifest.json)")
+    print(format_summary(result, args.lang))
+    from sim.locale import text
+
+    print("\n" + text("run.wrote", args.lang, out=out))
     return 0
 
 
@@ -111,6 +139,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--scale", type=positive_float, default=1.0,
                      help="population/capacity/budget multiplier (16 ~ whole city)")
     run.add_argument("--out", help="output directory (default results/<scenario>)")
+    run.add_argument("--lang", choices=LANGUAGES, default=LANGUAGES[0],
+                     help="language of the summary; Chinese writes money in 万元/亿元 (default en)")
     run.set_defaults(handler=cmd_run)
 
     params = sub.add_parser("params", help="print a scenario's parameters with units, ranges and sources")

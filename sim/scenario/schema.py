@@ -672,6 +672,11 @@ class Scenario(Section):
     name: str = Field(min_length=1, description="short identifier")
     description: str = Field(min_length=1, description="the question this scenario answers")
     district: Literal["putuo", "yangpu", "shanghai"]
+    kind: Literal["policy", "world"] = Field(
+        "policy",
+        description="policy: a policy mix (ranked against the counterfactual in the lever figures and report); "
+        "world: a state of the world such as no lockdown (compared, but not ranked as a lever)",
+    )
     period: Period = Field(default_factory=Period)
     population: Population = Field(default_factory=Population)
     behaviour: Behaviour = Field(default_factory=Behaviour)

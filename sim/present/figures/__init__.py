@@ -11,7 +11,8 @@ Conventions shared by all figures:
 
 * each scenario keeps one colour in every figure (:func:`scenario_colours`: tab20 in scenario
   order, the ten strong colours first);
-* time axes are calendar years; money is shown in million yuan (or thousand yuan per job);
+* time axes are calendar years; money is shown in million yuan (Chinese: 万元 / 亿元);
+* every word comes from the catalogue of the current language (:mod:`sim.locale`);
 * intervals over replications are the 5th-95th percentile band (time series), 95% confidence
   intervals from :mod:`sim.analysis.compare` (headline metrics and differences) or 95% Kaplan-Meier /
   Wilson intervals (survival curves, default rates);
@@ -33,6 +34,8 @@ from matplotlib.figure import Figure
 
 from sim.io.atomic import write_figure
 from sim.io.batch_reader import Batch, load_batch
+from sim.locale import current_language, language, text
+from sim.locale.fonts import use_cjk_font
 from sim.present.figures.levers import fig_levers
 from sim.present.figures.loans import fig_loans
 from sim.present.figures.spend import fig_spend_by_programme
@@ -43,48 +46,53 @@ from sim.present.figures.time_series import fig_active_firms_and_jobs
 
 @dataclass(frozen=True)
 class FigureSpec:
-    """A figure of the set: file stem, function and the caption the report shows."""
+    """A figure of the set: file stem and function; title and caption in the current language."""
 
     stem: str
     function: Callable[[Batch], Figure]
-    title: str
-    caption: str
+
+    @property
+    def title(self) -> str:
+        """The figure's title (catalogue ``figure.title_<stem>``)."""
+        return text(f"figure.title_{self.stem}")
+
+    @property
+    def caption(self) -> str:
+        """The caption the report shows (catalogue ``figure.caption_<stem>``)."""
+        return text(f"figure.caption_{self.stem}")
 
 
 FIGURES: tuple[FigureSpec, ...] = (
-    FigureSpec("survival_by_scenario", fig_survival_by_scenario, "Firm survival by scenario",
-               "Kaplan-Meier share of firms still operating by firm age, firms of all replications pooled, "
-               "with 95% confidence bands."),
-    FigureSpec("survival_by_group", fig_survival_by_group, "Firm survival within the baseline",
-               "Within the baseline: incubated vs never incubated, with vs without a start-up loan, young "
-               "graduates vs other founders. Descriptive: supported firms are also selected firms."),
-    FigureSpec("active_firms_and_jobs", fig_active_firms_and_jobs, "Active firms and jobs over time",
-               "Median over replications with the band holding 90% of replications; shock months shaded."),
-    FigureSpec("target_attainment", fig_target_attainment, "Target attainment",
-               "Each replication's outcome against the target; P(meet) is the share of replications meeting it."),
-    FigureSpec("levers", fig_levers, "Additional jobs and fiscal cost",
-               "Differences against the counterfactual, paired by replication, with 95% confidence intervals; "
-               "cost per additional job ranked cheapest first."),
-    FigureSpec("spend_by_programme", fig_spend_by_programme, "Spending by programme",
-               "Monthly public spending by programme, mean over replications, one panel per scenario."),
-    FigureSpec("loans", fig_loans, "Start-up loans",
-               "Loans disbursed, outstanding and defaulted (median and 90% band over replications); default "
-               "rate by founder type with 95% Wilson intervals, replications pooled."),
+    FigureSpec("survival_by_scenario", fig_survival_by_scenario),
+    FigureSpec("survival_by_group", fig_survival_by_group),
+    FigureSpec("active_firms_and_jobs", fig_active_firms_and_jobs),
+    FigureSpec("target_attainment", fig_target_attainment),
+    FigureSpec("levers", fig_levers),
+    FigureSpec("spend_by_programme", fig_spend_by_programme),
+    FigureSpec("loans", fig_loans),
 )
 
 
-def build_figures(batch: Batch | str | Path) -> list[tuple[FigureSpec, Figure]]:
-    """Every figure of the set for one batch, in report order."""
+def build_figures(batch: Batch | str | Path, lang: str | None = None) -> list[tuple[FigureSpec, Figure]]:
+    """Every figure of the set for one batch, in report order, in ``lang`` (default: the current language).
+
+    Chinese figures use the CJK font (:func:`sim.locale.fonts.use_cjk_font`).
+    """
     batch = load_batch(batch)
-    return [(spec, spec.function(batch)) for spec in FIGURES]
+    lang = lang or current_language()
+    if lang != "en":
+        use_cjk_font()
+    with language(lang):
+        return [(spec, spec.function(batch)) for spec in FIGURES]
 
 
-def plot_all(out: str | Path, batch: Batch | None = None) -> list[Path]:
+def plot_all(out: str | Path, batch: Batch | None = None, lang: str | None = None) -> list[Path]:
     """Write every figure as PNG and SVG under ``OUT/figures/``.
 
     Args:
         out: Batch directory.
         batch: An already opened batch (to reuse its cached tables), optional.
+        lang: Language of the figures' words (default: the current language, English).
 
     Returns:
         Paths written, PNG and SVG of each figure in :data:`FIGURES` order.
@@ -96,7 +104,7 @@ def plot_all(out: str | Path, batch: Batch | None = None) -> list[Path]:
     folder = batch.out / "figures"
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for spec, fig in build_figures(batch):
+    for spec, fig in build_figures(batch, lang):
         for suffix in ("png", "svg"):
             path = folder / f"{spec.stem}.{suffix}"
             write_figure(fig, path, dpi=130 if suffix == "png" else 100)

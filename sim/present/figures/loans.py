@@ -10,16 +10,18 @@ from matplotlib.figure import Figure
 
 from sim.analysis.compare import proportion_ci
 from sim.io.batch_reader import Batch, load_batch
+from sim.locale import text
 from sim.present.figures.style import (
     CONFIDENCE,
-    FOUNDER_LABELS,
-    MILLION,
+    FOUNDERS,
     MIN_LOANS,
     PERCENT,
     PLAIN,
     band_alpha,
     figure_title,
+    founder_label,
     legend_width,
+    money_unit,
     new_figure,
     percentile_band,
     scenario_legend,
@@ -43,7 +45,7 @@ def default_rates(batch: Batch | str | Path) -> pd.DataFrame:
     loans = firms[firms["loan"].astype(bool)]
     rows = []
     for name in batch.scenarios:
-        for founder in FOUNDER_LABELS:
+        for founder in FOUNDERS:
             sub = loans[(loans["scenario"] == name) & (loans["founder_type"] == founder)]
             k, n = int(sub["loan_defaulted"].astype(bool).sum()), len(sub)
             interval = proportion_ci(k, n, CONFIDENCE)
@@ -67,15 +69,18 @@ def fig_loans(batch: Batch | str | Path) -> Figure:
     n = len(batch.scenarios)
     fig = new_figure(13 + legend_width(batch.scenarios), 9.0 + 0.1 * max(0, n - 6))
     axes = fig.subplots(2, 2)
+    factor, unit = money_unit(monthly["loans_outstanding_yuan"].to_numpy(float))
     panels = (
-        ("loans_disbursed_yuan", "Loans disbursed (million yuan per quarter)", "Lent each quarter"),
-        ("loans_outstanding_yuan", "Loans outstanding (million yuan)", "Still owed to the banks"),
-        ("defaulted_cum", "Defaulted loans, cumulative (million yuan)", f"Gone bad since {batch.period()[:4]}"),
+        ("loans_disbursed_yuan", text("figure.loans_disbursed_axis", unit=unit), text("figure.loans_disbursed_title")),
+        ("loans_outstanding_yuan", text("figure.loans_outstanding_axis", unit=unit),
+         text("figure.loans_outstanding_title")),
+        ("defaulted_cum", text("figure.loans_defaulted_axis", unit=unit),
+         text("figure.loans_defaulted_title", year=batch.period()[:4])),
     )
     for ax, (column, ylabel, title) in zip(axes.ravel()[:3], panels, strict=True):
         for name in batch.scenarios:
             source = quarterly if column == "loans_disbursed_yuan" else monthly
-            band = percentile_band(source[source["scenario"] == name], column, MILLION)
+            band = percentile_band(source[source["scenario"] == name], column, factor)
             ax.plot(band.index, band["median"], color=scenario_palette(batch)[name], lw=1.6)
             ax.fill_between(band.index, band["low"], band["high"], color=scenario_palette(batch)[name],
                             alpha=band_alpha(n), lw=0)
@@ -88,7 +93,7 @@ def fig_loans(batch: Batch | str | Path) -> Figure:
         year_axis(ax)
     ax = axes[1, 1]
     rates = default_rates(batch)
-    founders = list(FOUNDER_LABELS)
+    founders = list(FOUNDERS)
     width = 0.8 / max(n, 1)
     for i, name in enumerate(batch.scenarios):
         sub = rates[rates["scenario"] == name].set_index("founder_type").reindex(founders)
@@ -101,16 +106,13 @@ def fig_loans(batch: Batch | str | Path) -> Figure:
     labels = []
     for founder in founders:
         count = int(rates.loc[rates["founder_type"] == founder, "loans"].sum())
-        labels.append(f"{FOUNDER_LABELS[founder]}\n({count:,} loans, all scenarios)")
+        labels.append(text("figure.loans_count", label=founder_label(founder), count=f"{count:,}"))
     ax.set_xticks(np.arange(len(founders)), labels)
-    ax.set_ylabel("Loans defaulted (% of loans)")
+    ax.set_ylabel(text("figure.default_axis"))
     ax.yaxis.set_major_formatter(PERCENT)
-    ax.set_title(f"Default rate by founder type (95% Wilson intervals;\nbars left out below {MIN_LOANS} loans)")
+    ax.set_title(text("figure.default_title", n=MIN_LOANS))
     ax.grid(axis="y", alpha=0.3)
-    fig.suptitle(figure_title(
-        "Start-up loans: how much is lent, how much is still owed, how much goes bad, and for whom?",
-                        "lines: median of replications; coloured bands: 90% of replications; grey: shock months",
-                        batch, fig))
+    fig.suptitle(figure_title(text("figure.loans_question"), text("figure.series_detail"), batch, fig))
     scenario_legend(fig, batch, batch.scenarios)
     return fig
 

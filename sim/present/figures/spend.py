@@ -8,77 +8,88 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
 
 from sim.core.population import PROGRAMMES
 from sim.io.batch_reader import Batch, load_batch
+from sim.locale import text
 from sim.present.figures.style import (
-    MILLION,
     PLAIN,
-    PROGRAMME_LABELS,
-    PROGRAMME_LEGEND_IN,
     figure_title,
+    legend_width,
+    money_unit,
     new_figure,
     programme_colours,
+    programme_label,
+    scenario_legend,
     scenario_palette,
-    text_colour,
+    shade_shocks,
     wrap,
     year_axis,
 )
 
+PANEL_COLUMNS = 3
+"""Panels per row (one panel per programme)."""
 
-def fig_spend_by_programme(batch: Batch | str | Path) -> Figure:
-    """Figure 5, where the public money goes: spending by programme, quarter by quarter.
 
-    Stacked quarterly spending by programme (mean over replications), one panel per scenario.
-    """
-    batch = load_batch(batch)
+def quarterly_spending(batch: Batch) -> dict[str, pd.DataFrame]:
+    """Scenario -> mean over replications of each programme's spending per quarter (yuan)."""
     monthly = batch.monthly()
     columns = [f"spend_{p}_yuan" for p in PROGRAMMES]
-    names = batch.scenarios
-    ncols = min(3, len(names))
-    nrows = math.ceil(len(names) / ncols)
-    fig = new_figure(max(5.2 * ncols, 8.0) + PROGRAMME_LEGEND_IN, 3.3 * nrows + 1.5)
-    axes = np.atleast_1d(fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False))
-    colours = programme_colours()
     quarters: dict[str, pd.DataFrame] = {}
-    for name in names:
+    for name in batch.scenarios:
         runs = monthly[monthly["scenario"] == name]
         per_run = runs.groupby(["replication", runs["date"].dt.to_period("Q")])[columns].sum()
-        quarters[name] = per_run.groupby(level=1).mean() * MILLION
-    for index, name in enumerate(names):
+        quarters[name] = per_run.groupby(level=1).mean()
+    return quarters
+
+
+def fig_spend_by_programme(batch: Batch | str | Path) -> Figure:
+    """Figure 6, where the public money goes: spending by programme, quarter by quarter.
+
+    One panel per programme that spends anything, each on its own axis (a training budget of about
+    1 M yuan a year stays readable beside housing subsidies of 20 M), one line per scenario: the
+    mean over replications of the quarter's spending.
+    """
+    batch = load_batch(batch)
+    quarters = quarterly_spending(batch)
+    names = batch.scenarios
+    spending = [p for p in PROGRAMMES
+                if any(float(quarters[name][f"spend_{p}_yuan"].sum()) > 0 for name in names)]
+    panels = spending or list(PROGRAMMES[:1])
+    ncols = min(PANEL_COLUMNS, len(panels))
+    nrows = math.ceil(len(panels) / ncols)
+    fig = new_figure(4.6 * ncols + legend_width(names), 3.1 * nrows + 1.6)
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, sharex=True, squeeze=False))
+    colours = programme_colours()
+    for index, programme in enumerate(panels):
         ax = axes.flat[index]
-        mean = quarters[name]
-        starts = mean.index.to_timestamp(how="start")
-        bottom = np.zeros(len(mean))
-        for programme, column in zip(PROGRAMMES, columns, strict=True):
-            values = mean[column].to_numpy()
-            ax.bar(starts, values, bottom=bottom, width=80, align="edge", color=colours[programme], lw=0)
-            bottom += values
-        total = float(mean.to_numpy().sum())
-        ax.set_title(wrap(name, 40), color=text_colour(scenario_palette(batch)[name]), fontsize=10, fontweight="bold")
-        ax.spines["top"].set(color=scenario_palette(batch)[name], linewidth=4)
-        ax.annotate(f"total {total:,.1f} million yuan", xy=(0.02, 0.97), xycoords="axes fraction", va="top",
-                    fontsize=8, color="0.25")
-        if total == 0:
-            ax.text(0.5, 0.5, "no public spending", transform=ax.transAxes, ha="center", fontsize=9,
-                    style="italic", color="0.4")
-        if index % ncols == 0:
-            ax.set_ylabel("Spending (million yuan per quarter)", fontsize=9)
+        column = f"spend_{programme}_yuan"
+        factor, unit = money_unit([quarters[name][column].max() for name in names])
+        for name in names:
+            mean = quarters[name][column]
+            starts = mean.index.to_timestamp(how="start") + pd.Timedelta(days=45)
+            ax.plot(starts, mean.to_numpy(float) * factor, color=scenario_palette(batch)[name], lw=1.6,
+                    marker="o", ms=2.5)
+        ax.set_title(wrap(programme_label(programme), 34), fontsize=10, fontweight="bold", color=colours[programme])
+        ax.spines["top"].set(color=colours[programme], linewidth=4)
+        ax.set_ylabel(text("figure.spend_axis", unit=unit), fontsize=9)
         ax.yaxis.set_major_formatter(PLAIN)
+        ax.set_ylim(bottom=0)
         ax.grid(axis="y", alpha=0.3)
+        shade_shocks(ax, batch, label_top=False)
         year_axis(ax)
         ax.tick_params(labelbottom=True)
-    for ax in axes.flat[len(names):]:
+    if not spending:
+        axes.flat[0].text(0.5, 0.5, text("figure.no_spending"), transform=axes.flat[0].transAxes, ha="center",
+                          fontsize=9, style="italic", color="0.4")
+    for ax in axes.flat[len(panels):]:
         ax.axis("off")
-    handles = [Patch(color=colours[p]) for p in PROGRAMMES]
-    fig.legend(handles, [PROGRAMME_LABELS[p] for p in PROGRAMMES], loc="outside right upper", title="Programme",
-               frameon=False, fontsize=9)
-    fig.suptitle(figure_title("Where does the public money go? Spending by programme, quarter by quarter",
-                        "mean of replications", batch, fig, legend_in=PROGRAMME_LEGEND_IN))
+    fig.suptitle(figure_title(text("figure.spend_question"), text("figure.spend_detail"), batch, fig))
+    scenario_legend(fig, batch, names)
     return fig
 
 
 __all__ = [
     "fig_spend_by_programme",
+    "quarterly_spending",
 ]

@@ -1,7 +1,7 @@
 """Shared style of the batch figures: labels, colours, number formats, layout helpers.
 
-One place for what every figure family uses: :data:`PROGRAMME_LABELS` (the one programme -> label
-mapping; the lever registry will feed it), founder labels, metric labels and units (from
+One place for what every figure family uses: programme and founder labels, metric labels and
+units (words from the catalogues of :mod:`sim.locale` in the current language; units from
 :data:`sim.experiments.outcomes.OUTCOMES`), the fixed scenario colours, tick formatters, the
 figure factory (Agg canvas, no pyplot), legends, titles, percentile bands and shock shading.
 """
@@ -26,11 +26,23 @@ from sim.analysis.compare import compare_batch
 from sim.core.population import PROGRAMMES
 from sim.experiments.outcomes import display
 from sim.io.batch_reader import Batch
+from sim.locale import current_language, has, lever_name, metric_name, money_scale, text, text_or
 from sim.policy.registry import lever_labels
 
 PROGRAMME_LABELS = lever_labels()
+"""English lever labels of the registry (figures use :func:`programme_label`, in the current language)."""
 PROGRAMME_LEGEND_IN = 3.4  # width of the programme legend (inches), for layout
-FOUNDER_LABELS = {"young_graduate": "Young graduates", "returnee": "Returnees", "other": "Other founders"}
+FOUNDERS = ("young_graduate", "returnee", "other")
+
+
+def programme_label(programme: str) -> str:
+    """A programme's name in the current language (Chinese: the documents' words, :mod:`sim.locale`)."""
+    return lever_name(programme)
+
+
+def founder_label(founder: str) -> str:
+    """A founder type's name in the current language."""
+    return text_or(f"founder.{founder}", founder.replace("_", " "))
 
 # Display name, unit and multiplier of each metric (money in million yuan, shares in percent).
 MILLION = 1e-6
@@ -45,8 +57,17 @@ NAME_WRAP = 28  # characters per line of a scenario name in legends and axes
 
 
 def metric_display(metric: str) -> tuple[str, str, float]:
-    """Readable name, display unit and multiplier of a metric (:func:`sim.experiments.outcomes.display`)."""
-    return display(metric)
+    """Readable name, display unit and multiplier of a metric in the current language.
+
+    Units and multipliers come from :func:`sim.experiments.outcomes.display`; names and units are
+    translated by the catalogue (:mod:`sim.locale`), and money shown in million yuan in English is
+    shown in 万元 in Chinese.
+    """
+    label, unit, factor = display(metric)
+    if unit == "million yuan" and current_language() == "zh":
+        factor = factor * 100.0  # 1 million yuan = 100 万元
+    name = metric_name(metric) if has(f"metric.{metric}") else label
+    return name, text_or(f"display_unit.{unit}", unit), factor
 
 
 def wrap(name: str, width: int = NAME_WRAP) -> str:
@@ -140,7 +161,7 @@ def scenario_legend(fig: Figure, batch: Batch, names: list[str], extra: list[tup
     for handle, label in extra:
         handles.append(handle)
         labels.append(label)
-    fig.legend(handles, labels, loc="outside right upper", title="Scenario", frameon=False, fontsize=9)
+    fig.legend(handles, labels, loc="outside right upper", title=text("figure.scenario"), frameon=False, fontsize=9)
 
 
 def add_note(ax, text: str) -> None:
@@ -153,14 +174,14 @@ def year_axis(ax) -> None:
     """Calendar years on the x axis."""
     ax.xaxis.set_major_locator(YearLocator())
     ax.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%Y"))
-    ax.set_xlabel("Year")
+    ax.set_xlabel(text("figure.year"))
 
 
 def shade_shocks(ax, batch: Batch, label_top: bool) -> bool:
     """Shade the shock months; returns False (and writes a note) when they are unknown."""
     shocks = batch.shocks()
     if shocks is None:
-        add_note(ax, "Shock months not shaded: the batch manifest holds no resolved scenarios.")
+        add_note(ax, text("figure.shocks_unknown"))
         return False
     for label, first, end in shocks:
         ax.axvspan(first, end, color="0.6", alpha=0.25, lw=0, zorder=0)
@@ -197,17 +218,31 @@ def figure_title(question: str, detail: str, batch: Batch, fig: Figure, legend_i
     legend = legend_width(batch.scenarios) if legend_in is None else legend_in
     free = width_in - 2 * max(legend, 0.3)
     chars = max(40, int(free * 9))
-    parts = [detail, batch.scale_note()]
+    if current_language() == "zh":  # a Chinese character is about twice as wide as a Latin one
+        chars //= 2
+    parts = [detail, scale_note(batch)]
     second = "; ".join(p for p in parts if p)
     lines = textwrap.wrap(question, chars) + (textwrap.wrap(f"({second})", chars) if second else [])
     return "\n".join(lines)
 
 
+def scale_note(batch: Batch) -> str:
+    """A note on the population scale of the runs in the current language (empty at scale 1 or unknown)."""
+    scale = batch.scale
+    if scale is None or scale == 1:
+        return ""
+    share = text("figure.share_of", pct=f"{scale:.0%}") if scale < 1 else text("figure.times", k=f"{scale:g}")
+    return text("figure.scale_note", scale=f"{scale:g}", share=share)
+
+
 def money_unit(values: Any) -> tuple[float, str]:
     """Multiplier and name of a readable money unit for these yuan amounts.
 
-    Million yuan from 1 million up, thousand yuan from 1,000 up, else yuan.
+    English: million yuan from 1 million up, thousand yuan from 1,000 up, else yuan. Chinese: as
+    Chinese reports write money (亿元, 万元, 元; :func:`sim.locale.money_scale`).
     """
+    if current_language() == "zh":
+        return money_scale(np.asarray(values, dtype=float).ravel().tolist())
     data = np.abs(np.asarray(values, dtype=float))
     data = data[np.isfinite(data)]
     largest = float(data.max()) if len(data) else 0.0

@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 
 from sim.experiments.metrics import kaplan_meier
 from sim.io.batch_reader import Batch, load_batch
+from sim.locale import text
 from sim.present.figures.style import (
     CONFIDENCE,
     PERCENT,
@@ -65,9 +66,27 @@ def survival_at_age(lifetime, censored, years: float) -> tuple[float, float, flo
     return float(surv[index]), float(low[index]), float(high[index])
 
 
+MIN_SURVIVAL_SPAN_PP = 10.0
+"""assumption: the axis of the survival-to-age panel spans at least 10 percentage points (range 5-20),
+so differences of tenths of a point between scenarios are not blown up to the panel's full width."""
+
+
+def _at_least_span(ax, values_share: list[float], span_pp: float) -> None:
+    """Widen the x axis (in percent) to at least ``span_pp`` points around the values, within 0-100."""
+    values = [v * 100 for v in values_share if np.isfinite(v)]
+    if not values:
+        return
+    low, high = min(values), max(values)
+    if high - low >= span_pp:
+        return
+    centre = (low + high) / 2
+    left = min(max(0.0, centre - span_pp / 2), 100.0 - span_pp)
+    ax.set_xlim(left, left + span_pp)
+
+
 def _survival_axes(ax, lowest: float) -> None:
-    ax.set_xlabel("Firm age (years)")
-    ax.set_ylabel("Firms still operating (%)")
+    ax.set_xlabel(text("figure.age_years"))
+    ax.set_ylabel(text("figure.still_operating"))
     ax.yaxis.set_major_formatter(PERCENT)
     floor = max(0.0, math.floor((lowest * 100 - 2) / 5) * 5)
     ax.set_ylim(floor, 100.5)
@@ -98,7 +117,7 @@ def fig_survival_by_scenario(batch: Batch | str | Path) -> Figure:
         rows.append((name, *survival_at_age(sub["lifetime_months"], sub["censored"], horizon)))
     _survival_axes(ax, lowest)
     ax.axvline(horizon, color="0.4", lw=0.8, ls=":")
-    ax.set_title("Share of firms still operating, by firm age (95% bands)")
+    ax.set_title(text("figure.survival_panel"))
     ys = np.arange(n)[::-1]
     for y, (name, value, low, high) in zip(ys, rows, strict=True):
         dots.errorbar(value * 100, y, xerr=[[max(value - low, 0) * 100], [max(high - value, 0) * 100]], fmt="o",
@@ -107,12 +126,12 @@ def fig_survival_by_scenario(batch: Batch | str | Path) -> Figure:
     for tick, name in zip(dots.get_yticklabels(), batch.scenarios, strict=True):
         tick.set_color(text_colour(scenario_palette(batch)[name]))
     dots.set_ylim(-0.6, n - 0.4)
-    dots.set_xlabel(f"Firms still operating after {horizon} year{'s' if horizon > 1 else ''} (%)")
+    dots.set_xlabel(text("figure.survival_after", years=horizon) if horizon > 1 else text("figure.survival_after_one"))
+    _at_least_span(dots, [v for row in rows for v in row[1:]], MIN_SURVIVAL_SPAN_PP)
     dots.xaxis.set_major_formatter(PERCENT)
     dots.grid(axis="x", alpha=0.3)
-    dots.set_title(f"Survival to age {horizon} (95% CIs)")
-    fig.suptitle(figure_title("How long do new firms survive?",
-                        "Kaplan-Meier, firms of all replications of a scenario pooled", batch, fig))
+    dots.set_title(text("figure.survival_to_age", years=horizon))
+    fig.suptitle(figure_title(text("figure.survival_question"), text("figure.survival_detail"), batch, fig))
     scenario_legend(fig, batch, batch.scenarios)
     return fig
 
@@ -128,10 +147,11 @@ def fig_survival_by_group(batch: Batch | str | Path, scenario: str | None = None
     firms = batch.firms(["lifetime_months", "censored", "incubated", "loan", "founder_type"], [scenario])
     colour = scenario_palette(batch)[scenario]
     groups = [
-        ("Incubated or not", firms["incubated"].astype(bool), "incubated", "never incubated"),
-        ("With a start-up loan or without", firms["loan"].astype(bool), "with a loan", "without a loan"),
-        ("Young graduates or other founders", firms["founder_type"] == "young_graduate",
-         "young graduates", "other founders"),
+        (text("figure.group_incubated"), firms["incubated"].astype(bool), text("figure.incubated"),
+         text("figure.never_incubated")),
+        (text("figure.group_loan"), firms["loan"].astype(bool), text("figure.with_loan"), text("figure.without_loan")),
+        (text("figure.group_graduates"), firms["founder_type"] == "young_graduate",
+         text("figure.young_graduates"), text("figure.other_founders")),
     ]
     fig = new_figure(15, 5.0)
     axes = fig.subplots(1, 3, sharey=True)
@@ -143,15 +163,15 @@ def fig_survival_by_group(batch: Batch | str | Path, scenario: str | None = None
             if len(sub) == 0:
                 continue
             lowest = min(lowest, _draw_km(ax, sub["lifetime_months"], sub["censored"], tint,
-                                          f"{label} ({len(sub):,} firms)", linestyle=style))
+                                          text("figure.firms_count", label=label, n=f"{len(sub):,}"),
+                                          linestyle=style))
         ax.set_title(title)
         ax.legend(loc="lower left", fontsize=9, frameon=True)
     for ax in axes:
         _survival_axes(ax, lowest)
     for ax in axes[1:]:
         ax.set_ylabel("")
-    fig.suptitle(f"Do supported firms survive longer? Kaplan-Meier survival within scenario '{scenario}'\n"
-                 "(95% bands; descriptive: supported firms are also selected, so gaps are not causal effects)")
+    fig.suptitle(text("figure.group_question", scenario=scenario) + "\n" + text("figure.group_detail"))
     return fig
 
 

@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from sim.io.batch_reader import Batch, load_batch
+from sim.locale import current_language, text, text_or
 from sim.present.figures.style import (
     PLAIN,
     figure_title,
@@ -23,7 +24,7 @@ from sim.present.figures.style import (
 
 
 def _probability_text(met: pd.Series) -> str:
-    return f"P(meet) {met.mean():.0%} ({int(met.sum())}/{len(met)})"
+    return text("figure.probability", share=f"{met.mean():.0%}", met=int(met.sum()), n=len(met))
 
 
 def fig_target_attainment(batch: Batch | str | Path) -> Figure:
@@ -39,18 +40,19 @@ def fig_target_attainment(batch: Batch | str | Path) -> Figure:
     n = max(len(names), 1)
     row_height = 0.42 * n + 1.4
     fig = new_figure(12.0, max(3.0, row_height * max(len(keys), 1) + 1.2))
-    question = "Does each scenario meet the district's targets?"
+    question = text("figure.targets_question")
     if not keys:
         ax = fig.add_subplot()
         ax.axis("off")
-        ax.text(0.5, 0.5, "The scenarios of this batch set no targets.", ha="center", va="center", fontsize=12)
+        ax.text(0.5, 0.5, text("figure.no_targets"), ha="center", va="center", fontsize=12)
         fig.suptitle(question)
         return fig
     axes = np.atleast_1d(fig.subplots(len(keys), 1))
     rng = np.random.default_rng(0)  # vertical jitter of the dots only; fixed so figures are reproducible
     for ax, (metric, op) in zip(axes, keys, strict=True):
         rows = targets[(targets["metric"] == metric) & (targets["op"] == op)]
-        label = str(rows["label"].iloc[0]) or metric
+        label = text_or(f"target.{metric}", str(rows["label"].iloc[0]) or metric) if current_language() != "en" \
+            else str(rows["label"].iloc[0]) or metric
         _, unit, factor = metric_display(metric)
         positions = {name: n - 1 - i for i, name in enumerate(names)}
         data, pos, colours = [], [], []
@@ -86,16 +88,19 @@ def fig_target_attainment(batch: Batch | str | Path) -> Figure:
         for tick, name in zip(ax.get_yticklabels(), positions, strict=True):
             tick.set_color(text_colour(scenario_palette(batch)[name]))
         ax.set_ylim(-0.6, n - 0.4)
-        ax.set_xlabel(f"Simulated outcome, {batch.period()} ({unit})" if unit else "Simulated outcome")
+        ax.set_xlabel(text("figure.simulated_outcome", period=batch.period(), unit=unit) if unit
+                      else text("figure.simulated_outcome_plain"))
         ax.xaxis.set_major_formatter(PLAIN)
         ax.grid(axis="x", alpha=0.3)
         goal_text = " / ".join(plain_number(g) for g in goals_all)
-        ax.set_title(f"Target: {label}  ({op} {goal_text}{' ' + unit if unit else ''})", loc="left", fontsize=11)
-    axes[0].legend([Line2D([], [], color="black", lw=2, ls="--")], ["target"], loc="lower right", fontsize=9)
+        ax.set_title(text("figure.target_title", label=label, op=op, goal=f"{goal_text}{' ' + unit if unit else ''}"),
+                     loc="left", fontsize=11)
+    axes[0].legend([Line2D([], [], color="black", lw=2, ls="--")], [text("figure.target_legend")],
+                   loc="lower right", fontsize=9)
     scale = batch.scale
-    scaled = f"count targets multiplied by the scale {scale:g}" if scale and scale != 1 else ""
+    scaled = text("figure.targets_scaled", scale=f"{scale:g}") if scale and scale != 1 else ""
     fig.suptitle(figure_title(question, "; ".join(p for p in (
-        "one dot per replication; P(meet) = share of replications meeting the target", scaled) if p), batch, fig,
+        text("figure.targets_detail"), scaled) if p), batch, fig,
         legend_in=0.0))
     return fig
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from sim.io.batch_reader import Batch, load_batch
+from sim.locale import text
 from sim.present.figures.style import (
     PLAIN,
     band_alpha,
@@ -23,19 +25,41 @@ from sim.present.figures.style import (
 )
 
 
+def paired_differences(monthly: pd.DataFrame, name: str, counterfactual: str, column: str) -> pd.DataFrame:
+    """A scenario's monthly ``column`` minus the counterfactual's, paired by replication and month.
+
+    Returns:
+        Columns ``date, replication, <column>`` for the replications present in both scenarios.
+    """
+    keys = ["replication", "date"]
+    own = monthly.loc[monthly["scenario"] == name, [*keys, column]]
+    base = monthly.loc[monthly["scenario"] == counterfactual, [*keys, column]]
+    merged = own.merge(base, on=keys, suffixes=("", "_cf"))
+    merged[column] = merged[column] - merged[f"{column}_cf"]
+    return merged[[*keys, column]]
+
+
 def fig_active_firms_and_jobs(batch: Batch | str | Path) -> Figure:
     """Figure 2, how many firms operate and how many jobs they hold, month by month.
 
-    Median over replications with the 5th-95th percentile band; shock months shaded.
+    Top: levels, median over replications with the 5th-95th percentile band; shock months shaded.
+    Bottom (when the batch has a counterfactual): each scenario minus the counterfactual, paired by
+    replication, median and 90% band: the policy effect, invisible in levels.
     """
     batch = load_batch(batch)
     monthly = batch.monthly()
     n = len(batch.scenarios)
-    fig = new_figure(10 + legend_width(batch.scenarios), 8.0 + 0.1 * max(0, n - 6))
-    axes = fig.subplots(2, 1, sharex=True)
-    panels = (("active_firms", "Active firms (firms)", "Firms operating"),
-              ("jobs", "Jobs in active firms (jobs)", "Jobs in these firms"))
-    for ax, (column, ylabel, title) in zip(axes, panels, strict=True):
+    cf = batch.counterfactual
+    others = [name for name in batch.scenarios if name != cf]
+    ncols = 2 if cf is not None and others else 1
+    fig = new_figure((16.0 if ncols == 2 else 10.0) + legend_width(batch.scenarios), 8.0 + 0.1 * max(0, n - 6))
+    axes = fig.subplots(2, ncols, sharex=True, squeeze=False)
+    panels = (("active_firms", text("figure.active_axis"), text("figure.active_title"),
+               text("figure.difference_active_axis", counterfactual=cf or "")),
+              ("jobs", text("figure.jobs_axis"), text("figure.jobs_title"),
+               text("figure.difference_jobs_axis", counterfactual=cf or "")))
+    for row, (column, ylabel, title, diff_label) in enumerate(panels):
+        ax = axes[row, 0]
         for name in batch.scenarios:
             band = percentile_band(monthly[monthly["scenario"] == name], column)
             ax.plot(band.index, band["median"], color=scenario_palette(batch)[name], lw=1.8, label=wrap(name))
@@ -46,19 +70,32 @@ def fig_active_firms_and_jobs(batch: Batch | str | Path) -> Figure:
         ax.yaxis.set_major_formatter(PLAIN)
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
-    shaded = shade_shocks(axes[0], batch, label_top=True)
-    if shaded:
-        shade_shocks(axes[1], batch, label_top=False)
-    year_axis(axes[1])
-    axes[0].tick_params(labelbottom=True)
-    fig.suptitle(figure_title("How many young firms operate, and how many jobs do they hold?",
-                        "lines: median of replications; coloured bands: 90% of replications; "
-                        "grey: shock months", batch, fig))
-    extra = [(Patch(color="0.6", alpha=0.25), "shock months")] if shaded else []
+        if ncols == 2:
+            diff_ax = axes[row, 1]
+            for name in others:
+                band = percentile_band(paired_differences(monthly, name, cf, column), column)
+                diff_ax.plot(band.index, band["median"], color=scenario_palette(batch)[name], lw=1.8)
+                diff_ax.fill_between(band.index, band["low"], band["high"], color=scenario_palette(batch)[name],
+                                     alpha=band_alpha(len(others)), lw=0)
+            diff_ax.axhline(0, color=scenario_palette(batch)[cf], lw=1.2, ls="--")
+            diff_ax.set_ylabel(diff_label)
+            diff_ax.set_title(text("figure.difference_title"), fontsize=10)
+            diff_ax.yaxis.set_major_formatter(PLAIN)
+            diff_ax.grid(alpha=0.3)
+    shaded = False
+    for index, ax in enumerate(axes.flat):
+        shaded = shade_shocks(ax, batch, label_top=index < ncols) or shaded
+    for ax in axes[1]:
+        year_axis(ax)
+    for ax in axes[0]:
+        ax.tick_params(labelbottom=True)
+    fig.suptitle(figure_title(text("figure.series_question"), text("figure.series_detail"), batch, fig))
+    extra = [(Patch(color="0.6", alpha=0.25), text("figure.shock_months"))] if shaded else []
     scenario_legend(fig, batch, batch.scenarios, extra)
     return fig
 
 
 __all__ = [
     "fig_active_firms_and_jobs",
+    "paired_differences",
 ]
