@@ -185,6 +185,7 @@ def shade_shocks(ax, batch: Batch, label_top: bool) -> bool:
         return False
     for label, first, end in shocks:
         ax.axvspan(first, end, color="0.6", alpha=0.25, lw=0, zorder=0)
+        label = text_or(f"shock.{label.replace(' ', '_')}", label)
         if label_top:
             ax.annotate(label, xy=(first, 1.0), xycoords=("data", "axes fraction"), xytext=(2, -2),
                         textcoords="offset points", fontsize=8, color="0.3", va="top", ha="left")
