@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "sim.cli.analysis",
     "sim.cli.report",
     "sim.cli.explore",
+    "sim.cli.optimise",
 )
 
 
