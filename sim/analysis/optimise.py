@@ -22,10 +22,11 @@ seeds before quoting them.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -261,6 +262,34 @@ def optimise(
     space = MixSpace(scenario, settings.budget_yuan, settings.levers, settings.intensities)
     draws = uncertainty_draws(scenario, settings.uncertain, settings.samples, settings.root_seed)
     _start(out, scenario, settings, resume, space, draws)
+    with shared_cluster(executor, scheduler, workers) as address:
+        return _search(scenario, settings, out, space, draws, workers, executor, address, progress)
+
+
+@contextlib.contextmanager
+def shared_cluster(executor: str, scheduler: str | None, workers: int | None) -> Iterator[str | None]:
+    """One Dask ``LocalCluster`` for every round of a search (``executor="dask"`` without a scheduler).
+
+    Each round is a separate :func:`sim.experiments.batch.run_jobs` call, which would otherwise start
+    and stop a cluster per generation. Yields the scheduler address to use (None: the local pool).
+    """
+    if executor != "dask" or scheduler:
+        yield scheduler
+        return
+    from dask.distributed import LocalCluster
+
+    from sim.experiments.batch import default_workers
+
+    cluster = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1, processes=True,
+                           host="127.0.0.1", dashboard_address=None)
+    try:
+        yield cluster.scheduler_address
+    finally:
+        cluster.close()
+
+
+def _search(scenario: Scenario, settings: SearchSettings, out: Path, space: MixSpace, draws: pd.DataFrame,
+            workers: int | None, executor: str, scheduler: str | None, progress: bool) -> OptimisationResult:
     evaluator = RobustEvaluator(
         scenario, settings.objectives, draws, settings.replications, settings.root_seed, settings.scale,
         settings.statistic, out, workers=workers, executor=executor, scheduler=scheduler, progress=False,
