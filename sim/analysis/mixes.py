@@ -226,12 +226,17 @@ class MixSpace:
                         settings[v.name] = values[v.name]
         return Mix(settings, self.budget_yuan)
 
-    def encode_scenario_mix(self) -> Mix:
-        """The scenario's own mix as a :class:`Mix` (its own budgets, which may exceed ``B``)."""
+    def settings_of(self, scenario: Scenario | None = None) -> Mix:
+        """A scenario's own mix in this space's terms (its own budgets, which may exceed ``B``).
+
+        Args:
+            scenario: Any scenario (default: the one the space was built from).
+        """
+        scenario = scenario or self.scenario
         settings: dict[str, Any] = {}
         for lever in self.all_levers:
-            table = getattr(self.scenario.policy, lever)
-            on = bool(table.enabled) and lever in self.levers
+            table = getattr(scenario.policy, lever)
+            on = bool(table.enabled)
             settings[f"{lever}.enabled"] = on
             settings[f"{lever}.annual_budget_yuan"] = float(table.annual_budget_yuan) if on else 0.0
             if on:

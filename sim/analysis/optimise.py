@@ -297,6 +297,7 @@ def _search(scenario: Scenario, settings: SearchSettings, out: Path, space: MixS
     signs = np.array([1.0 if lower_is_better(o) else -1.0 for o in settings.objectives])
     metrics = [t.metric for t in scenario.targets]
     refs = reference_mixes(scenario, space)
+    evaluator.reference = DOCUMENTED
     evaluator.evaluate(refs, "references")
     first_seen: dict[str, int] = {}
     mixes: dict[str, Mix] = {}
@@ -340,10 +341,7 @@ def _evaluation_table(scenario: Scenario, settings: SearchSettings, space: MixSp
     metrics = [t.metric for t in scenario.targets]
     for tag in refs:
         row: dict[str, Any] = {"tag": tag, "kind": "reference", "generation": -1}
-        for lever in space.all_levers:
-            table = getattr(refs[tag].policy, lever)
-            row[f"{lever}.enabled"] = bool(table.enabled)
-            row[f"{lever}.annual_budget_yuan"] = float(table.annual_budget_yuan) if table.enabled else 0.0
+        row.update(space.settings_of(refs[tag]).settings)
         rows.append(row | evaluator.cache[tag].stats)
     for tag, mix in mixes.items():
         row = {"tag": tag, "kind": "searched", "generation": first_seen[tag]}
@@ -352,6 +350,8 @@ def _evaluation_table(scenario: Scenario, settings: SearchSettings, space: MixSp
     table = pd.DataFrame(rows)
     budget_columns = [c for c in table.columns if c.endswith(".annual_budget_yuan")]
     table.insert(3, "allocated_yuan_per_year", table[budget_columns].sum(axis=1))
+    years = scenario.period.n_months / 12.0
+    table.insert(4, "cost_yuan_per_year", table["fiscal_cost_yuan_mean"] / settings.scale / years)
     feasible = table["failed_runs"] == 0
     for metric in metrics:
         feasible &= table[f"p_met:{metric}"] >= settings.min_probability - 1e-12
@@ -406,10 +406,10 @@ def write_outputs(result: OptimisationResult, scenario: Scenario, scenario_file:
         mix = result.mixes[row["tag"]]
         name = f"{scenario.name}_mix{rank:02d}"
         path = out / "mixes" / f"{name}.toml"
-        summary = ", ".join(f"{o} {row[o]:,.0f}" for o in settings.objectives)
+        summary = ", ".join(f"{o} {row[o] / settings.scale:,.0f}" for o in settings.objectives)
         description = (f"Pareto mix {rank} of startup-sim optimise for {scenario.name} under a yearly budget of "
                        f"{settings.budget_yuan:,.0f} yuan: what does it add, at what cost, and does it meet the "
-                       f"targets? (search: {summary})")
+                       f"targets? (search, whole-district values: {summary})")
         header = [f"Written by startup-sim optimise ({settings.statistic} over {max(settings.samples, 1)} draws x "
                   f"{settings.replications} seeds at scale {settings.scale:g}); mix {row['tag']}."]
         text = overlay_toml(scenario, Path(scenario_file), path, mix, name, description, header)

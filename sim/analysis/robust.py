@@ -165,6 +165,8 @@ class RobustEvaluator:
             {str(k): float(v) for k, v in row.items()} for _, row in self.draws.iterrows()
         ]
         self.cache: dict[str, Evaluation] = {}
+        self.reference: str | None = None
+        """Tag of the mix every other mix is also compared with, paired run by run (``<outcome>_vs_ref_*``)."""
 
     @property
     def runs_per_mix(self) -> int:
@@ -261,7 +263,9 @@ class RobustEvaluator:
         Keys: ``<outcome>`` (the robust value the search uses), ``<outcome>_mean``,
         ``<outcome>_ci_low``, ``<outcome>_ci_high`` (t interval of the mean over all runs),
         ``<outcome>_p10`` (over the draws' means); the same without the robust value for
-        ``fiscal_cost_yuan``; ``p_met:<metric>`` per target; ``failed_runs``.
+        ``fiscal_cost_yuan``; ``<outcome>_vs_ref_mean`` / ``_ci_low`` / ``_ci_high``: the paired
+        difference from the reference mix (same draws and seeds) with its 95% t interval;
+        ``p_met:<metric>`` per target; ``failed_runs``.
         """
         runs = evaluation.runs
         stats: dict[str, float] = {"failed_runs": float(evaluation.failed)}
@@ -274,6 +278,13 @@ class RobustEvaluator:
             stats.update({f"{name}_mean": mean, f"{name}_ci_low": low, f"{name}_ci_high": high, f"{name}_p10": p10})
             if name in self.outcomes:
                 stats[name] = mean if self.statistic == "mean" else p10
+        reference = self.cache.get(self.reference) if self.reference else None
+        if reference is not None and reference.tag != evaluation.tag:
+            for name in self.outcomes:
+                diff = runs[name].to_numpy(dtype=float) - reference.runs[name].to_numpy(dtype=float)
+                mean, low, high = mean_interval(diff)
+                stats.update({f"{name}_vs_ref_mean": mean, f"{name}_vs_ref_ci_low": low,
+                              f"{name}_vs_ref_ci_high": high})
         for target in self.scenario.targets:
             stats[f"p_met:{target.metric}"] = float(runs[f"met:{target.metric}"].mean())
         return stats
