@@ -39,6 +39,9 @@ DENSITY_THRESHOLD = 0.8
 peeling trajectory that reaches it (EMA Workbench's default threshold)."""
 PEEL_ALPHA = 0.05
 """Share of the remaining draws peeled off per step (EMA Workbench's and Friedman and Fisher's default)."""
+MAX_QP = 0.05
+"""Largest quasi-p-value of a restriction kept in stage 1 of :func:`prim_boxes` (Bryant and
+Lempert 2010 report quasi-p-values; 5% is the conventional level)."""
 MAX_BOXES = 3
 """Boxes sought per question (each on the failures the earlier boxes left); a fourth rarely adds
 coverage worth reading with a few hundred draws."""
@@ -67,20 +70,57 @@ class Discovery:
     parameters: pd.DataFrame
 
 
+def _choose(trajectory: pd.DataFrame, threshold: float) -> int:
+    """The peeling-trajectory point to report.
+
+    The largest coverage with density at least ``threshold``; if no point is that dense, the
+    densest point that still covers half the cases (else the densest point).
+    """
+    dense = trajectory[trajectory["density"] >= threshold]
+    if len(dense):
+        return int(dense["coverage"].idxmax())
+    broad = trajectory[trajectory["coverage"] >= 0.5]
+    return int((broad if len(broad) else trajectory)["density"].idxmax())
+
+
+def _prune(box, i: int, max_qp: float) -> int:
+    """Drop box ``i``'s least significant restriction while its quasi-p-value exceeds ``max_qp``.
+
+    With a few hundred draws of tens of assumptions, peeling also trims many dimensions a little
+    by chance. The quasi-p-value of a restriction is a one-sided binomial test of the density gain
+    it gives (Bryant and Lempert 2010); dropping the insignificant ones leaves a box on the few
+    assumptions that matter (its density is lower, its coverage higher). Returns the trajectory
+    index of the pruned box.
+    """
+    while True:
+        _, limits = box.inspect(i, style="data")[0]
+        qp = limits.xs("qp value", axis=1, level=1).min(axis=1, skipna=True)
+        if qp.empty or qp.max() <= max_qp:
+            return i
+        box.drop_restriction(str(qp.idxmax()), i)
+        i = len(box.peeling_trajectory) - 1
+
+
 def prim_boxes(x: pd.DataFrame, y: np.ndarray, threshold: float = DENSITY_THRESHOLD, max_boxes: int = MAX_BOXES,
-               peel_alpha: float = PEEL_ALPHA) -> list[dict]:
+               peel_alpha: float = PEEL_ALPHA, max_qp: float = MAX_QP) -> list[dict]:
     """PRIM boxes of the cases ``y`` in the inputs ``x`` (EMA Workbench's peeling and pasting).
+
+    For each box: peel and paste, report the trajectory point of :func:`_choose`, then drop its
+    restrictions whose quasi-p-value exceeds ``max_qp`` (:func:`_prune`). Later boxes are sought
+    on the cases the earlier boxes left (EMA Workbench's default).
 
     Args:
         x: Inputs, one column per assumption.
         y: Boolean cases of interest.
-        threshold: Density a box should reach.
+        threshold: Density a box should reach before pruning.
         max_boxes: Most boxes to find.
         peel_alpha: Peeling share per step.
+        max_qp: Largest quasi-p-value of a restriction kept.
 
     Returns:
-        One dict per box: ``coverage, density, mass, cases`` (failing draws in the box) and
-        ``limits`` ``{column: (low, high)}`` for the restricted columns only.
+        One dict per box: ``coverage, density, mass, cases`` (cases in the box) and ``limits``
+        ``{column: (low, high)}`` for the restricted columns only. Empty when every or no draw is
+        a case, or when no restriction is significant.
     """
     y = np.asarray(y, dtype=bool)
     if y.all() or not y.any():
@@ -89,35 +129,35 @@ def prim_boxes(x: pd.DataFrame, y: np.ndarray, threshold: float = DENSITY_THRESH
         warnings.simplefilter("ignore")  # EMA Workbench warns about optional parallel back-ends
         from ema_workbench.analysis import prim
 
-        # EMA Workbench returns the whole space ("dump box") when the end of the peeling trajectory
-        # misses its threshold; accept any trajectory that beats the base rate and choose its point here
         # Friedman and Fisher's original objective (gain in mean per peel): EMA Workbench's default
         # "lenient" objectives are meant for categorical inputs and stop early on unions of boxes;
-        # every input here is numeric
+        # every input here is numeric. Any trajectory that beats the base rate is accepted (else EMA
+        # Workbench returns the whole space); the point reported is chosen by _choose.
         analysis = prim.Prim(x.reset_index(drop=True), y, threshold=float(np.mean(y)), peel_alpha=peel_alpha,
                              obj_function=prim.PRIMObjectiveFunctions.ORIGINAL)
-        boxes = []
         full = {c: (float(x[c].min()), float(x[c].max())) for c in x.columns}
+        boxes = []
         for _ in range(max_boxes):
             box = analysis.find_box()
             if box is None or len(box.peeling_trajectory) < 2:
                 break
-            trajectory = box.peeling_trajectory
-            dense = trajectory[trajectory["density"] >= threshold]
-            i = int(dense["coverage"].idxmax()) if len(dense) else int(trajectory["density"].idxmax())
+            i = _choose(box.peeling_trajectory, threshold)
             box.select(i)
-            row = trajectory.loc[i]
+            i = _prune(box, i, max_qp)
+            box.select(i)
+            row = box.peeling_trajectory.loc[i]
             limits = box.box_lims[i]
             restricted = {
                 c: (float(limits[c].iloc[0]), float(limits[c].iloc[1]))
                 for c in x.columns
-                if not math.isclose(float(limits[c].iloc[0]), full[c][0]) or not math.isclose(
-                    float(limits[c].iloc[1]), full[c][1])
+                if not (math.isclose(float(limits[c].iloc[0]), full[c][0])
+                        and math.isclose(float(limits[c].iloc[1]), full[c][1]))
             }
+            if not restricted:
+                break
             boxes.append({"coverage": float(row["coverage"]), "density": float(row["density"]),
-                          "mass": float(row["mass"]), "cases": int(row["k"]),
-                          "limits": restricted})
-            if row["coverage"] >= 1.0 or not restricted:
+                          "mass": float(row["mass"]), "cases": int(row["k"]), "limits": restricted})
+            if row["coverage"] >= 1.0:
                 break
     return boxes
 
@@ -144,7 +184,8 @@ def box_table(x: pd.DataFrame, cases: dict[str, np.ndarray], threshold: float = 
             continue
         boxes = prim_boxes(x, y, threshold)
         if not boxes:
-            rows.append({"question": question, "box": 0, "share_of_draws": share, "note": "no box found"})
+            rows.append({"question": question, "box": 0, "share_of_draws": share,
+                         "note": "no box: no range of the assumptions concentrates these draws (quasi-p > 0.05)"})
         for i, box in enumerate(boxes, start=1):
             row = {"question": question, "box": i, "share_of_draws": share, "cases": box["cases"],
                    "coverage": box["coverage"], "density": box["density"], "mass": box["mass"],
