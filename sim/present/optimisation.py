@@ -164,11 +164,15 @@ def fig_boxes(boxes: pd.DataFrame, parameters: pd.DataFrame):
             lo_full, hi_full = float(ranges.loc[name, "low"]), float(ranges.loc[name, "high"])
             a = (row[f"{name}.low"] - lo_full) / (hi_full - lo_full)
             b = (row[f"{name}.high"] - lo_full) / (hi_full - lo_full)
-            ax.barh(j, b - a, left=a, color="tab:red", alpha=0.6)
+            ax.barh(j, b - a, left=a, color="tab:red", alpha=0.6, label="box" if j == 0 else None)
+            nominal = (float(ranges.loc[name, "value"]) - lo_full) / (hi_full - lo_full)
+            ax.plot([nominal], [j], marker="|", ms=18, mew=2, color="black",
+                    label="scenario's value" if j == 0 else None)
             ax.text(1.01, j, f"{row[f'{name}.low']:.3g} - {row[f'{name}.high']:.3g}", va="center", fontsize=7,
                     transform=ax.get_yaxis_transform())
         ax.set_yticks(range(len(restricted)), restricted, fontsize=7)
         ax.set_xlim(0, 1)
+        ax.legend(fontsize=7, loc="upper right")
         ax.set_title(f"{row['question']}, box {int(row['box'])}: coverage {row['coverage']:.0%}, density "
                      f"{row['density']:.0%}, {row['mass']:.0%} of draws", fontsize=8)
     axes[-1].set_xlabel("position within the assumption's plausible range (0 = low end, 1 = high end)")
