@@ -252,7 +252,7 @@ def discover(
         cut = float(jobs_threshold) * scale
     table["few_jobs"] = table["additional_jobs"] < cut
     boxes = box_table(draws, questions(table, metrics), threshold)
-    from sim.analysis.sensitivity import select_parameters
+    from sim.analysis.design import select_parameters
 
     params = pd.DataFrame([{"name": p.name, "low": p.low, "high": p.high, "value": p.value}
                            for p in select_parameters(scenario, list(uncertain))])

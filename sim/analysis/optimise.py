@@ -41,13 +41,15 @@ from sim.analysis.robust import (
     DEFAULT_UNCERTAIN,
     Evaluation,
     RobustEvaluator,
+    check_outcomes,
     lower_is_better,
     metric_of,
     uncertainty_draws,
 )
-from sim.analysis.sensitivity import no_policy
 from sim.errors import UsageError
-from sim.io.outputs import atomic_write_bytes, scenario_hash
+from sim.io.atomic import write_bytes as atomic_write_bytes
+from sim.io.outputs import scenario_hash
+from sim.scenario.editing import no_policy
 from sim.scenario.schema import Scenario
 
 FORMAT = "startup-sim-optimise/1"
@@ -180,6 +182,7 @@ class OptimisationResult:
 def _check_settings(scenario: Scenario, settings: SearchSettings) -> None:
     if not settings.objectives:
         raise UsageError("--objectives: give at least one outcome")
+    check_outcomes(settings.objectives)
     if not 0 <= settings.min_probability <= 1:
         raise UsageError(f"--min-probability: must be in [0, 1], got {settings.min_probability}")
     if settings.population < 4:

@@ -25,10 +25,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.analysis.sensitivity import no_policy, select_parameters, with_parameters
+from sim.analysis.design import select_parameters
 from sim.errors import UsageError
-from sim.experiments.batch import RunJob, replication_seeds, run_jobs
+from sim.experiments.batch import run_jobs
+from sim.experiments.jobs import RunJob, replication_seeds
 from sim.experiments.metrics import target_attainment
+from sim.scenario.editing import no_policy, with_parameters
 from sim.scenario.schema import Scenario
 
 STATISTICS = ("mean", "p10")
@@ -45,8 +47,6 @@ DEFAULT_UNCERTAIN = (
 """The assumptions the Morris screening of the Putuo baseline ranks highest (README, "Sensitivity
 analysis": highest mu* and the two that can halve additional jobs)."""
 ADDITIONAL = "additional_"
-LOWER_IS_BETTER = frozenset({"fiscal_cost_yuan", "cost_per_job_yuan", "loan_default_rate"})
-"""Outcomes where less is better; every other outcome is maximised."""
 COUNTERFACTUAL = "no_policy"
 ALIASES = {"jobs": "jobs_created"}
 """``additional_jobs`` (the README's and the sensitivity analysis's name) is ``jobs_created`` added."""
@@ -59,8 +59,21 @@ def metric_of(outcome: str) -> str:
 
 
 def lower_is_better(outcome: str) -> bool:
-    """Whether a smaller value of ``outcome`` (or of the metric it adds to) is better."""
-    return metric_of(outcome) in LOWER_IS_BETTER
+    """Whether a smaller value of ``outcome`` (or of the metric it adds to) is better (declared outcomes)."""
+    from sim.experiments.outcomes import outcome as declared
+
+    found = declared(metric_of(outcome))
+    return found is not None and found.better == "lower"
+
+
+def check_outcomes(outcomes: Sequence[str]) -> None:
+    """Raise :class:`UsageError` unless every outcome reads a declared run metric."""
+    from sim.experiments.outcomes import OUTCOME_NAMES
+
+    for name in outcomes:
+        if metric_of(name) not in OUTCOME_NAMES:
+            raise UsageError(f"--objectives: {name!r} reads no declared outcome; use additional_<metric> or <metric> "
+                             f"with a metric of {', '.join(OUTCOME_NAMES)}")
 
 
 def uncertainty_draws(scenario: Scenario, patterns: Sequence[str], samples: int, seed: int) -> pd.DataFrame:
@@ -179,7 +192,8 @@ class RobustEvaluator:
         for k, values in enumerate(self.draw_values):
             drawn = with_parameters(scenario, values, where=f"{tag} draw {k}") if values else scenario
             for r in range(self.replications):
-                jobs.append(RunJob(f"{tag}_d{k:02d}", drawn, r, self.seeds[k * self.replications + r], self.scale))
+                jobs.append(RunJob(f"{tag}_d{k:02d}", drawn, r, self.seeds[k * self.replications + r], self.scale,
+                                   tables=False))
         return jobs
 
     def counterfactual_jobs(self) -> list[RunJob]:
@@ -309,6 +323,7 @@ __all__ = [
     "STATISTICS",
     "Evaluation",
     "RobustEvaluator",
+    "check_outcomes",
     "lower_is_better",
     "mean_interval",
     "metric_of",

@@ -61,7 +61,7 @@ def cmd_optimise(args: argparse.Namespace) -> int:
     if len(result.pareto):
         figures.append(save(fig_parallel(result), out / "figures" / "pareto_parallel.png"))
     report = out / "report.md"
-    from sim.io.outputs import atomic_write_bytes
+    from sim.io.atomic import write_bytes as atomic_write_bytes
 
     atomic_write_bytes(report, optimisation_section(result, scenario.name, years=years).encode())
     print(f"{scenario.name}: {len(result.evaluations)} mixes evaluated, {int(result.evaluations['feasible'].sum())} "
@@ -83,7 +83,7 @@ def cmd_optimise(args: argparse.Namespace) -> int:
 def cmd_discover(args: argparse.Namespace) -> int:
     """Sample the assumptions, run the mix, find PRIM boxes; write CSVs, the figure and report.md."""
     from sim.analysis.discover import DEFAULT_UNCERTAIN, discover
-    from sim.io.outputs import atomic_write_bytes
+    from sim.io.atomic import write_bytes as atomic_write_bytes
     from sim.present.optimisation import discovery_section, fig_boxes, save
     from sim.scenario.files import load_scenario
 

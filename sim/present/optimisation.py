@@ -22,7 +22,6 @@ import pandas as pd
 
 from sim.analysis.optimise import ALONE, DOCUMENTED, OptimisationResult
 from sim.analysis.robust import lower_is_better
-from sim.io.outputs import atomic_write_bytes
 
 LABELS = {
     "additional_jobs": "additional jobs",
@@ -35,8 +34,14 @@ LABELS = {
 
 
 def label(outcome: str) -> str:
-    """Plain-words name of an outcome."""
-    return LABELS.get(outcome, outcome.replace("_", " "))
+    """Plain-words name of an outcome (short names for the defaults, else the declared label)."""
+    if outcome in LABELS:
+        return LABELS[outcome]
+    from sim.analysis.robust import ADDITIONAL, metric_of
+    from sim.experiments.outcomes import display
+
+    name = display(metric_of(outcome))[0]
+    return f"additional: {name.lower()}" if outcome.startswith(ADDITIONAL) else name
 
 
 def _figure(width: float, height: float):
@@ -50,12 +55,9 @@ def _figure(width: float, height: float):
 
 def save(fig, path: str | Path) -> Path:
     """Write a figure as PNG atomically."""
-    import io
+    from sim.io.atomic import write_figure
 
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=130)
-    atomic_write_bytes(Path(path), buffer.getvalue())
-    return Path(path)
+    return write_figure(fig, Path(path), dpi=130)
 
 
 def fig_frontier(result: OptimisationResult, objective: str | None = None, years: float = 5.0):
