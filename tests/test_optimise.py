@@ -14,6 +14,7 @@ from hypothesis.extra.numpy import arrays
 
 from sim.analysis.mixes import MixSpace, apply_mix, budget_shares, lever_budgets, mix_id
 from sim.analysis.optimise import SearchSettings, dominates, nsga2, optimise, pareto_mask, write_outputs
+from sim.errors import UsageError
 from sim.experiments.simulate import simulate
 from sim.scenario.files import load_scenario
 
@@ -162,6 +163,9 @@ def test_search_on_the_model_resumes_to_the_same_front(putuo, tmp_path):
     resumed = optimise(scenario, settings_, b, workers=1, progress=False, resume=True)
     pd.testing.assert_frame_equal(first.evaluations, resumed.evaluations)
     pd.testing.assert_frame_equal(first.pareto, resumed.pareto)
+    other = SearchSettings(**{**settings_.__dict__, "budget_yuan": 10_000_000.0})
+    with pytest.raises(UsageError, match="settings: this search used"):
+        optimise(scenario, other, b, workers=1, progress=False, resume=True)
     # a shorter search, extended by one generation, is the same search
     c = tmp_path / "c"
     optimise(scenario, SearchSettings(**{**settings_.__dict__, "generations": 1}), c, workers=1, progress=False)
@@ -195,3 +199,17 @@ def test_pareto_mixes_are_written_as_valid_overlays(putuo, tmp_path):
     for column in ("additional_jobs_mean", "additional_jobs_ci_low", "additional_jobs_ci_high",
                    "fiscal_cost_yuan_mean", "allocated_yuan_per_year", "incubation.enabled"):
         assert column in pareto
+
+
+def test_optimise_and_discover_help_import_no_heavy_library():
+    import subprocess
+    import sys
+
+    probe = ("import contextlib, io, sys\nfrom sim.cli import main\n"
+             "for args in (['optimise', '--help'], ['discover', '--help']):\n"
+             "    with contextlib.redirect_stdout(io.StringIO()):\n"
+             "        try:\n            main(args)\n        except SystemExit:\n            pass\n"
+             "heavy = ('mesa', 'pandas', 'scipy', 'matplotlib', 'pymoo', 'ema_workbench', 'numpy')\n"
+             "print(','.join(m for m in heavy if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert done.stdout.strip() == ""

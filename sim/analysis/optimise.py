@@ -196,27 +196,27 @@ def _check_settings(scenario: Scenario, settings: SearchSettings) -> None:
 
 def _start(out: Path, scenario: Scenario, settings: SearchSettings, resume: bool, space: MixSpace,
            draws: pd.DataFrame) -> None:
-    """Write ``search.json``, or check it on resume."""
-    record = {
-        "format": FORMAT,
+    """Write ``search.json``, or check it on resume (the project's resume-with-identity protocol)."""
+    from sim.io.resume import check_format, check_identity, directory_kind, read_marker
+
+    identity = {
         "scenario": scenario.name,
         "scenario_sha256": scenario_hash(scenario),
         "settings": settings.identity(),
-        "generations": settings.generations,
         "variables": space.names(),
-        "draws": draws.to_dict(orient="list"),
     }
     path = out / "search.json"
-    if path.exists():
+    record: dict[str, Any] = {"format": FORMAT, "identity": identity, "generations": settings.generations,
+                              "draws": draws.to_dict(orient="list")}
+    old = read_marker(path)
+    if old is not None:
         if not resume:
             raise UsageError(f"{out}: --out: holds a search; add --resume to complete it, or choose another --out")
-        old = json.loads(path.read_text())
-        for key in ("format", "scenario_sha256", "settings", "variables"):
-            if old.get(key) != record[key]:
-                raise UsageError(f"{path}: {key}: differs from this command's; use another --out")
+        check_format(path, old, FORMAT, "search")
+        check_identity(path, old.get("identity", {}), identity, what="this search")
         record["created"] = old.get("created")
         record["resumed"] = datetime.now(UTC).isoformat(timespec="seconds")
-    elif out.exists() and any(out.iterdir()):
+    elif directory_kind(out) is not None:
         raise UsageError(f"{out}: --out: directory is not empty and holds no search; choose another --out")
     record.setdefault("created", datetime.now(UTC).isoformat(timespec="seconds"))
     out.mkdir(parents=True, exist_ok=True)

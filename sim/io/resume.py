@@ -27,6 +27,7 @@ MARKERS: dict[str, str] = {
     "manifest.json": "batch or run",
     "sensitivity.json": "sensitivity analysis",
     "calibration.json": "calibration",
+    "search.json": "optimisation",
 }
 """Marker file name -> what it marks."""
 
@@ -34,6 +35,7 @@ FORMATS: dict[str, str] = {
     "startup-sim-batch/1": "batch",
     "startup-sim-sensitivity/1": "sensitivity",
     "startup-sim-calibration/1": "calibration",
+    "startup-sim-optimise/1": "optimisation",
 }
 """``format`` value of a marker -> kind of directory."""
 
