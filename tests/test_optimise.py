@@ -73,6 +73,11 @@ def test_a_decoded_mix_spends_at_most_the_budget_each_year(putuo):
     per_year = result.monthly.groupby(result.monthly["month"].str[:4])["spend_total_yuan"].sum()
     assert per_year.max() > 0.5 * 5_000_000.0 * scale  # the budget binds ...
     assert np.all(per_year <= 5_000_000.0 * scale * (1 + 1e-9))  # ... and holds
+    assert sum(len(years) for years in result.rationed_years.values()) > 0  # so some lever rations
+    generous = space.settings_of(putuo).settings | {f"{lever}.annual_budget_yuan": 1e10 for lever in space.all_levers}
+    funded = simulate(apply_mix(putuo, generous), seed=3, scale=scale)
+    assert funded.rationed_years and not any(funded.rationed_years.values())
+    assert set(funded.rationed_years) == {lever for lever in space.all_levers if generous[f"{lever}.enabled"]}
 
 
 def test_mix_identity_ignores_settings_of_disabled_levers(putuo):
@@ -150,6 +155,8 @@ def test_search_on_the_model_resumes_to_the_same_front(putuo, tmp_path):
                                uncertain=("behaviour.returns_to_scale",))
     first = optimise(scenario, settings_, tmp_path / "a", workers=1, progress=False)
     assert len(first.evaluations) == 8 + len(first.mixes)  # documented, 7 levers alone, the mixes
+    assert first.evaluations["p_funded"].between(0, 1).all()
+    assert (first.evaluations["feasible"] <= (first.evaluations["p_funded"] >= 0.9)).all()
     assert first.evaluations["allocated_yuan_per_year"][first.evaluations["kind"] == "searched"].max() <= 20e6
     # a search killed in its last generation: some runs and the summary lost
     b = tmp_path / "b"

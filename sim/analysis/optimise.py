@@ -39,6 +39,7 @@ from sim.analysis.mixes import Mix, MixSpace, apply_mix, mix_id
 from sim.analysis.robust import (
     ADDITIONAL,
     DEFAULT_UNCERTAIN,
+    RATIONED,
     Evaluation,
     RobustEvaluator,
     check_outcomes,
@@ -149,6 +150,10 @@ class SearchSettings:
     root_seed: int = 0
     levers: tuple[str, ...] | None = None
     intensities: bool = True
+    fully_funded: bool = True
+    """Require that no lever's budget runs short (in ``min_probability`` of the runs): founders and
+    firms act on the announced support, so a mix that rations its budget would be credited with
+    responses to support it does not pay."""
 
     def identity(self) -> dict[str, Any]:
         """The settings a resumed search must share (all but the number of generations)."""
@@ -296,9 +301,11 @@ def _search(scenario: Scenario, settings: SearchSettings, out: Path, space: MixS
     evaluator = RobustEvaluator(
         scenario, settings.objectives, draws, settings.replications, settings.root_seed, settings.scale,
         settings.statistic, out, workers=workers, executor=executor, scheduler=scheduler, progress=False,
+        measures=(RATIONED,),
     )
     signs = np.array([1.0 if lower_is_better(o) else -1.0 for o in settings.objectives])
     metrics = [t.metric for t in scenario.targets]
+    constraints = [f"p_met:{m}" for m in metrics] + (["p_funded"] if settings.fully_funded else [])
     refs = reference_mixes(scenario, space)
     evaluator.reference = DOCUMENTED
     evaluator.evaluate(refs, "references")
@@ -318,13 +325,13 @@ def _search(scenario: Scenario, settings: SearchSettings, out: Path, space: MixS
         results = evaluator.evaluate(batch, f"g{generation:04d}", extra={"generation": generation})
         F = np.array([[_objective(results[tag], o) for o in settings.objectives] for tag in tags]) * signs
         F = np.where(np.isfinite(F), F, INFEASIBLE)
-        G = np.array([[settings.min_probability - results[tag].stats[f"p_met:{m}"] for m in metrics]
-                      for tag in tags]) if metrics else None
+        G = np.array([[settings.min_probability - results[tag].stats[key] for key in constraints]
+                      for tag in tags]) if constraints else None
         log(f"generation {generation + 1}/{settings.generations}: {len(set(tags))} mixes "
             f"({fresh} new, {fresh * evaluator.runs_per_mix} runs)")
         return F, G
 
-    nsga2(evaluate, space.n_var, len(settings.objectives), len(metrics), settings.population,
+    nsga2(evaluate, space.n_var, len(settings.objectives), len(constraints), settings.population,
           settings.generations, settings.root_seed)
     table = _evaluation_table(scenario, settings, space, evaluator, refs, mixes, first_seen)
     pareto = table[table["pareto"]].copy()
@@ -356,8 +363,9 @@ def _evaluation_table(scenario: Scenario, settings: SearchSettings, space: MixSp
     years = scenario.period.n_months / 12.0
     table.insert(4, "cost_yuan_per_year", table["fiscal_cost_yuan_mean"] / settings.scale / years)
     feasible = table["failed_runs"] == 0
-    for metric in metrics:
-        feasible &= table[f"p_met:{metric}"] >= settings.min_probability - 1e-12
+    keys = [f"p_met:{m}" for m in metrics] + (["p_funded"] if settings.fully_funded else [])
+    for key in keys:
+        feasible &= table[key] >= settings.min_probability - 1e-12
     table.insert(3, "feasible", feasible)
     signs = np.array([1.0 if lower_is_better(o) else -1.0 for o in settings.objectives])
     F = table[list(settings.objectives)].to_numpy(dtype=float) * signs

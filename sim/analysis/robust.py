@@ -48,6 +48,7 @@ DEFAULT_UNCERTAIN = (
 analysis": highest mu* and the two that can halve additional jobs)."""
 ADDITIONAL = "additional_"
 COUNTERFACTUAL = "no_policy"
+RATIONED = "rationed_lever_years"
 ALIASES = {"jobs": "jobs_created"}
 """``additional_jobs`` (the README's and the sensitivity analysis's name) is ``jobs_created`` added."""
 
@@ -141,6 +142,7 @@ class RobustEvaluator:
         executor: str = "local",
         scheduler: str | None = None,
         progress: bool = False,
+        measures: tuple[str, ...] = (),
     ) -> None:
         """Set up the evaluation (nothing runs yet).
 
@@ -157,6 +159,9 @@ class RobustEvaluator:
             executor: ``"local"`` or ``"dask"``.
             scheduler: Dask scheduler address.
             progress: Show progress bars.
+            measures: Extra per-run measures (:mod:`sim.experiments.measures`); with
+                ``rationed_lever_years`` each mix also gets ``p_funded``, the share of runs in
+                which no lever's budget ran short.
         """
         if statistic not in STATISTICS:
             raise UsageError(f"--statistic: must be one of {', '.join(STATISTICS)}, got {statistic!r}")
@@ -169,6 +174,7 @@ class RobustEvaluator:
         self.draws = draws.reset_index(drop=True)
         self.replications = replications
         self.scale = float(scale)
+        self.measures = tuple(measures)
         self.statistic = statistic
         self.seeds = replication_seeds(root_seed, len(self.draws) * replications)
         self.out = Path(out)
@@ -193,7 +199,7 @@ class RobustEvaluator:
             drawn = with_parameters(scenario, values, where=f"{tag} draw {k}") if values else scenario
             for r in range(self.replications):
                 jobs.append(RunJob(f"{tag}_d{k:02d}", drawn, r, self.seeds[k * self.replications + r], self.scale,
-                                   tables=False))
+                                   tables=False, measures=self.measures))
         return jobs
 
     def counterfactual_jobs(self) -> list[RunJob]:
@@ -301,6 +307,8 @@ class RobustEvaluator:
                               f"{name}_vs_ref_ci_high": high})
         for target in self.scenario.targets:
             stats[f"p_met:{target.metric}"] = float(runs[f"met:{target.metric}"].mean())
+        if RATIONED in runs:
+            stats["p_funded"] = float((runs[RATIONED] == 0).mean())
         return stats
 
 

@@ -51,6 +51,7 @@ def cmd_optimise(args: argparse.Namespace) -> int:
         replications=args.replications, statistic=args.statistic, min_probability=args.min_probability,
         population=args.population, generations=args.generations, scale=args.scale, root_seed=args.seed,
         levers=tuple(args.levers) if args.levers else None, intensities=not args.no_intensities,
+        fully_funded=not args.allow_rationing,
     )
     out = Path(args.out) if args.out else Path("results") / "optimise" / scenario.name
     result = optimise(scenario, settings, out, workers=args.workers, executor=_executor(args),
@@ -65,7 +66,8 @@ def cmd_optimise(args: argparse.Namespace) -> int:
 
     atomic_write_bytes(report, optimisation_section(result, scenario.name, years=years).encode())
     print(f"{scenario.name}: {len(result.evaluations)} mixes evaluated, {int(result.evaluations['feasible'].sum())} "
-          f"meet every target with p >= {settings.min_probability:g}, front of {len(result.pareto)} "
+          f"meet every target with p >= {settings.min_probability:g}"
+          f"{' and are fully funded' if settings.fully_funded else ''}, front of {len(result.pareto)} "
           f"(whole-district values, {settings.statistic} over the draws)")
     if result.pareto.empty:
         print("  no mix meets every target with that probability: see evaluations.csv (p_met:* columns), "
@@ -145,6 +147,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     opt.add_argument("--levers", type=_names, default=None, help="levers to search (default all; the others are off)")
     opt.add_argument("--no-intensities", action="store_true",
                      help="search switches and budget shares only (intensities as in SCENARIO)")
+    opt.add_argument("--allow-rationing", action="store_true",
+                     help="accept mixes whose lever budgets run short (by default each lever must pay every "
+                     "entitlement in full in --min-probability of the runs, since founders act on announced support)")
     opt.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
     _common(opt, OPTIMISE_DEFAULTS["scale"])
     opt.set_defaults(handler=cmd_optimise)

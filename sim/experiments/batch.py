@@ -44,7 +44,10 @@ _NAME_OK = re.compile(r"^[^/\\\x00]+$")
 
 # ---------------------------------------------------------------------------------- manifest
 def _job_identity(job: RunJob, scenario_sha: str) -> dict[str, Any]:
-    return {"seed": int(job.seed), "scale": float(job.scale), "scenario_sha256": scenario_sha}
+    identity: dict[str, Any] = {"seed": int(job.seed), "scale": float(job.scale), "scenario_sha256": scenario_sha}
+    if job.measures:  # a run stored without them does not serve the job
+        identity["measures"] = list(job.measures)
+    return identity
 
 
 def _scenario_shas(jobs: Sequence[RunJob]) -> dict[str, str]:

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.errors import UsageError
+from sim.experiments.measures import compute
 from sim.experiments.simulate import simulate
 from sim.io.store import encode_run
 from sim.scenario.files import load_scenario
@@ -36,6 +37,8 @@ class RunJob:
         scale: Population scale passed to :func:`sim.experiments.simulate.simulate`.
         tables: Store the run's monthly and firm tables; False stores only its metrics and
             target attainment (metrics-only: sensitivity designs, optimisers, throughput).
+        measures: Extra per-run measures to compute and store with the metrics (names in
+            :data:`sim.experiments.measures.MEASURES`).
     """
 
     scenario_name: str
@@ -44,6 +47,7 @@ class RunJob:
     seed: int
     scale: float = 1.0
     tables: bool = True
+    measures: tuple[str, ...] = ()
 
     @property
     def key(self) -> tuple[str, int]:
@@ -93,8 +97,11 @@ def execute_job(job: RunJob) -> RunOutcome:
     started = time.perf_counter()
     try:
         result = simulate(job.scenario, seed=job.seed, scale=job.scale)
-        files = encode_run(job.scenario_name, job.replication, job.seed, result, tables=job.tables)
+        extra = compute(job.measures, result) if job.measures else None
+        files = encode_run(job.scenario_name, job.replication, job.seed, result, extra_metrics=extra,
+                           tables=job.tables)
         metrics = {key: float(value) for key, value in result.metrics.items()}
+        metrics.update(extra or {})
     except Exception as exc:  # a failing run is data, not a crash
         return RunOutcome(
             job.scenario_name, job.replication, job.seed, "failed", error=one_line(exc),

@@ -51,6 +51,8 @@ class SimulationResult:
     firms: pd.DataFrame
     metrics: dict[str, float]
     targets: pd.DataFrame = field(default_factory=pd.DataFrame)
+    rationed_years: dict[str, list[int]] = field(default_factory=dict)
+    """Enabled lever -> calendar years in which its budget could not pay every entitlement."""
 
 
 def simulate(
@@ -87,4 +89,5 @@ def simulate(
     )
     targets = target_attainment(scenario.targets, metrics, scale=scale)
     seed_value = seed if isinstance(seed, int) else None
-    return SimulationResult(scenario, seed_value, scale, monthly, firms, metrics, targets)
+    rationed = {p.name: sorted(p.rationed_years) for p in model.programmes if p.enabled}
+    return SimulationResult(scenario, seed_value, scale, monthly, firms, metrics, targets, rationed)

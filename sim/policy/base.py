@@ -61,6 +61,8 @@ class Programme(mesa.Agent):
         self.enabled: bool = settings.enabled
         self.annual_budget_yuan = settings.annual_budget_yuan * ctx.scale if self.enabled else 0.0
         self.spent_by_year: dict[int, float] = defaultdict(float)
+        self.rationed_years: set[int] = set()
+        """Calendar years in which the budget could not pay every entitlement in full."""
         self.spent_this_month = 0.0
         self.row = ctx.firms.programme_row(self.name)
 
@@ -111,6 +113,8 @@ class Programme(mesa.Agent):
         total = requested.sum()
         remaining = self.remaining_budget_yuan()
         paid = requested if total <= remaining else requested * (remaining / total)
+        if total > remaining:
+            self.rationed_years.add(self.ctx.clock.year)
         return self._book(idx, paid, to_cash=False)
 
     def pay_first_come(self, idx: np.ndarray, requested_yuan: np.ndarray, to_cash: bool) -> np.ndarray:
@@ -130,6 +134,8 @@ class Programme(mesa.Agent):
             return np.zeros(idx.size)
         within = np.cumsum(requested) <= self.remaining_budget_yuan() + BUDGET_TOLERANCE_YUAN
         paid = np.where(within, requested, 0.0)
+        if not within.all():
+            self.rationed_years.add(self.ctx.clock.year)
         return self._book(idx, paid, to_cash)
 
     # ----------------------------------------------------------------- hooks

@@ -197,8 +197,9 @@ def optimisation_section(result: OptimisationResult, scenario_name: str, years: 
         f"distinct mixes, each on {max(s.samples, 1)} draws of {', '.join(s.uncertain) if s.samples else 'no'} "
         f"uncertain assumptions x {s.replications} seed(s) at scale {scale:g}, paired with the counterfactual "
         f"(all programmes off, same seeds). Objectives ({s.statistic} over the draws): "
-        f"{', '.join(label(o) for o in s.objectives)}; each target met with probability >= {s.min_probability:g}. "
-        f"{int(table['feasible'][table['kind'] == 'searched'].sum())} mixes meet every target; the front has "
+        f"{', '.join(label(o) for o in s.objectives)}; each target met with probability >= {s.min_probability:g}"
+        f"{' and every lever paying its entitlements in full (funded)' if s.fully_funded else ''}. "
+        f"{int(table['feasible'][table['kind'] == 'searched'].sum())} mixes meet every constraint; the front has "
         f"{len(result.pareto)}. Whole-district figures (run values / {scale:g}); 95% t intervals over draws x seeds "
         "(wide: they span the assumptions' ranges; the gain over the documented mix is paired by draw and seed). "
         "These are the search's own evaluations (biased upwards for the front): confirm with a fresh batch.",
@@ -207,7 +208,7 @@ def optimisation_section(result: OptimisationResult, scenario_name: str, years: 
     objectives = list(s.objectives)
     header = ["mix", "levers on", *[label(o) for o in objectives], "cost M yuan/yr",
               f"{label(objectives[0])} vs documented",
-              *[f"P({t.split(':', 1)[1]})" for t in table.columns if t.startswith("p_met:")]]
+              *[f"P({t.split(':', 1)[1]})" for t in table.columns if t.startswith("p_met:")], "P(funded)"]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     shown = pd.concat([table[table["tag"] == DOCUMENTED], result.pareto.head(top)])
     for _, row in shown.iterrows():
@@ -221,6 +222,7 @@ def optimisation_section(result: OptimisationResult, scenario_name: str, years: 
         cells.append("-" if row["tag"] == DOCUMENTED else f"{_fmt(row[f'{gain}_mean'] / scale)} "
                      f"[{_fmt(row[f'{gain}_ci_low'] / scale)}, {_fmt(row[f'{gain}_ci_high'] / scale)}]")
         cells += [f"{row[t]:.2f}" for t in table.columns if t.startswith("p_met:")]
+        cells.append(f"{row['p_funded']:.2f}" if "p_funded" in row else "-")
         lines.append("| " + " | ".join(cells) + " |")
     best = "lower" if lower_is_better(objectives[0]) else "higher"
     lines += ["", f"Front sorted by {label(objectives[0])} ({best} is better). Files: `pareto.csv`, "
