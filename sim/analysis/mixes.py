@@ -226,6 +226,31 @@ class MixSpace:
                         settings[v.name] = values[v.name]
         return Mix(settings, self.budget_yuan)
 
+    def encode(self, scenario: Scenario | None = None) -> np.ndarray:
+        """A point of the unit cube whose mix is close to a scenario's own mix.
+
+        Switches and intensities as in the scenario (clipped to the ranges); budget weights in
+        proportion to the scenario's budgets and no slack, so the decoded mix shares the whole
+        budget ``B`` as the scenario shares its own. Used to seed the search.
+        """
+        scenario = scenario or self.scenario
+        budgets = {lever: float(getattr(scenario.policy, lever).annual_budget_yuan)
+                   for lever in self.levers if getattr(scenario.policy, lever).enabled}
+        top = max(budgets.values(), default=0.0)
+        x = np.zeros(self.n_var)
+        for j, v in enumerate(self.variables):
+            if v.kind == "switch":
+                x[j] = 1.0 if v.lever in budgets else 0.0
+            elif v.kind == "weight":
+                x[j] = budgets.get(v.lever, 0.0) / top if v.lever and top > 0 else 0.0
+            else:
+                value = getattr(getattr(scenario.policy, v.lever), v.name.split(".", 1)[1])
+                if v.kind == "bool":
+                    x[j] = 1.0 if value else 0.0
+                else:
+                    x[j] = min(max((float(value) - v.low) / (v.high - v.low), 0.0), 1.0)
+        return x
+
     def settings_of(self, scenario: Scenario | None = None) -> Mix:
         """A scenario's own mix in this space's terms (its own budgets, which may exceed ``B``).
 

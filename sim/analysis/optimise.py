@@ -43,6 +43,7 @@ from sim.analysis.robust import (
     Evaluation,
     RobustEvaluator,
     check_outcomes,
+    latin_hypercube,
     lower_is_better,
     metric_of,
     uncertainty_draws,
@@ -88,8 +89,8 @@ Evaluate = Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray | None]]
 
 
 def nsga2(evaluate: Evaluate, n_var: int, n_obj: int, n_constr: int, population: int, generations: int,
-          seed: int, on_generation: Callable[[int, np.ndarray, np.ndarray], None] | None = None
-          ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
+          seed: int, on_generation: Callable[[int, np.ndarray, np.ndarray], None] | None = None,
+          initial: np.ndarray | None = None) -> list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
     """Run pymoo's NSGA-II over the unit cube with a caller-supplied batch evaluation (ask/tell).
 
     Args:
@@ -102,6 +103,7 @@ def nsga2(evaluate: Evaluate, n_var: int, n_obj: int, n_constr: int, population:
         generations: Generations (the first is the random initial population).
         seed: Seed of the algorithm's generator (``numpy.random.default_rng``).
         on_generation: Called after each generation with ``(generation, X, F)``.
+        initial: Initial population ``(population, n_var)`` (default: pymoo's random sampling).
 
     Returns:
         ``(X, F, G)`` of every generation, in order.
@@ -112,7 +114,8 @@ def nsga2(evaluate: Evaluate, n_var: int, n_obj: int, n_constr: int, population:
     from pymoo.problems.static import StaticProblem
 
     problem = Problem(n_var=n_var, n_obj=n_obj, n_ieq_constr=n_constr, xl=0.0, xu=1.0)
-    algorithm = NSGA2(pop_size=population, eliminate_duplicates=True)
+    options: dict[str, Any] = {} if initial is None else {"sampling": np.asarray(initial, dtype=float)}
+    algorithm = NSGA2(pop_size=population, eliminate_duplicates=True, **options)
     algorithm.setup(problem, termination=("n_gen", generations), seed=seed, verbose=False)
     history = []
     generation = 0
@@ -325,19 +328,40 @@ def _search(scenario: Scenario, settings: SearchSettings, out: Path, space: MixS
         results = evaluator.evaluate(batch, f"g{generation:04d}", extra={"generation": generation})
         F = np.array([[_objective(results[tag], o) for o in settings.objectives] for tag in tags]) * signs
         F = np.where(np.isfinite(F), F, INFEASIBLE)
-        G = np.array([[settings.min_probability - results[tag].stats[key] for key in constraints]
+        G = np.array([[_violation(results[tag], key, settings.min_probability) for key in constraints]
                       for tag in tags]) if constraints else None
         log(f"generation {generation + 1}/{settings.generations}: {len(set(tags))} mixes "
             f"({fresh} new, {fresh * evaluator.runs_per_mix} runs)")
         return F, G
 
     nsga2(evaluate, space.n_var, len(settings.objectives), len(constraints), settings.population,
-          settings.generations, settings.root_seed)
+          settings.generations, settings.root_seed, initial=initial_population(space, settings))
     table = _evaluation_table(scenario, settings, space, evaluator, refs, mixes, first_seen)
     pareto = table[table["pareto"]].copy()
     first = settings.objectives[0]
     pareto = pareto.sort_values(first, ascending=lower_is_better(first), kind="stable").reset_index(drop=True)
     return OptimisationResult(settings, space, table, pareto, draws, mixes)
+
+
+def initial_population(space: MixSpace, settings: SearchSettings) -> np.ndarray:
+    """The first generation: the scenario's own mix within the budget, then a Latin hypercube.
+
+    Seeded by the root seed, so a resumed search starts from the same population.
+    """
+    rng = np.random.default_rng(np.random.SeedSequence([settings.root_seed, 2]))
+    rest = latin_hypercube(space.n_var, settings.population - 1, rng)
+    return np.vstack([space.encode()[None, :], rest])
+
+
+def _violation(evaluation: Evaluation, key: str, min_probability: float) -> float:
+    """Constraint value (<= 0 feasible): ``min_probability - P``; for the funding constraint an
+    infeasible mix also pays for the lever-years it rations, so the search is led towards funded
+    mixes even while none is feasible (P is a step function of the mix).
+    """
+    gap = min_probability - evaluation.stats[key]
+    if key == "p_funded" and gap > 0:
+        gap += float(evaluation.runs[RATIONED].mean())
+    return gap
 
 
 def _objective(evaluation: Evaluation, outcome: str) -> float:

@@ -77,6 +77,16 @@ def check_outcomes(outcomes: Sequence[str]) -> None:
                              f"with a metric of {', '.join(OUTCOME_NAMES)}")
 
 
+def latin_hypercube(dimensions: int, samples: int, rng: np.random.Generator) -> np.ndarray:
+    """``samples`` points of a Latin hypercube in ``[0, 1)^dimensions`` (scipy.stats.qmc)."""
+    from scipy.stats import qmc
+
+    try:
+        return qmc.LatinHypercube(d=dimensions, rng=rng).random(samples)
+    except TypeError:  # scipy < 1.15 names the generator `seed`
+        return qmc.LatinHypercube(d=dimensions, seed=rng).random(samples)
+
+
 def uncertainty_draws(scenario: Scenario, patterns: Sequence[str], samples: int, seed: int) -> pd.DataFrame:
     """``samples`` Latin-hypercube draws of the uncertain assumptions over their plausible ranges.
 
@@ -93,14 +103,8 @@ def uncertainty_draws(scenario: Scenario, patterns: Sequence[str], samples: int,
         raise UsageError(f"--samples: must be 0 or more, got {samples}")
     if samples == 0:
         return pd.DataFrame(index=range(1))
-    from scipy.stats import qmc
-
     params = select_parameters(scenario, list(patterns))
-    rng = np.random.default_rng(np.random.SeedSequence([seed, 1]))
-    try:
-        unit = qmc.LatinHypercube(d=len(params), rng=rng).random(samples)
-    except TypeError:  # scipy < 1.15 names the generator `seed`
-        unit = qmc.LatinHypercube(d=len(params), seed=rng).random(samples)
+    unit = latin_hypercube(len(params), samples, np.random.default_rng(np.random.SeedSequence([seed, 1])))
     columns = {}
     for j, p in enumerate(params):
         values = p.low + unit[:, j] * (p.high - p.low)  # type: ignore[operator]
