@@ -16,6 +16,7 @@ from sim.analysis.mixes import MixSpace, apply_mix, budget_shares, lever_budgets
 from sim.analysis.optimise import SearchSettings, dominates, nsga2, optimise, pareto_mask, write_outputs
 from sim.errors import UsageError
 from sim.experiments.simulate import simulate
+from sim.policy.registry import lever_names
 from sim.scenario.files import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,8 +31,8 @@ def putuo():
 # ------------------------------------------------------------------------------- budget
 @settings(max_examples=200, deadline=None)
 @given(
-    weights=arrays(np.float64, 7, elements=st.floats(0, 1)),
-    enabled=arrays(np.bool_, 7),
+    weights=arrays(np.float64, 8, elements=st.floats(0, 1)),
+    enabled=arrays(np.bool_, 8),
     slack=st.floats(0, 1),
     budget=st.floats(1.0, 1e10),
 )
@@ -154,7 +155,7 @@ def test_search_on_the_model_resumes_to_the_same_front(putuo, tmp_path):
     settings_ = SearchSettings(budget_yuan=20_000_000.0, samples=2, population=4, generations=2, scale=0.03,
                                uncertain=("behaviour.returns_to_scale",))
     first = optimise(scenario, settings_, tmp_path / "a", workers=1, progress=False)
-    assert len(first.evaluations) == 8 + len(first.mixes)  # documented, 7 levers alone, the mixes
+    assert len(first.evaluations) == 1 + len(lever_names()) + len(first.mixes)  # documented, levers alone, mixes
     assert first.evaluations["p_funded"].between(0, 1).all()
     assert (first.evaluations["feasible"] <= (first.evaluations["p_funded"] >= 0.9)).all()
     assert first.evaluations["allocated_yuan_per_year"][first.evaluations["kind"] == "searched"].max() <= 20e6

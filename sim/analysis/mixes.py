@@ -33,7 +33,7 @@ import numpy as np
 from sim.errors import UsageError
 from sim.scenario.files import validate_dict
 from sim.scenario.parameters import iter_parameters
-from sim.scenario.schema import Policy, Scenario
+from sim.scenario.schema import Scenario
 
 SWITCH_AT = 0.5
 """A switch or yes/no variable in ``[0, 1]`` means on / yes from this value (half of its range)."""
@@ -52,6 +52,7 @@ INTENSITIES: dict[str, tuple[str, ...]] = {
     ),
     "growth_grants": ("min_firm_age_months", "min_employees"),
     "training": ("places_per_year", "graduates_only"),
+    "rd_projects": ("support_share", "min_firm_age_months", "min_employees", "tech_only"),
 }
 """The settings a district government chooses, per lever (the other ranged fields of a lever, such
 as mentoring effects or take-up, describe how firms respond and are assumptions, not choices).
@@ -156,7 +157,8 @@ class MixSpace:
             scenario: The scenario whose policy mix is searched (other settings stay).
             budget_yuan: Yearly budget ``B`` shared out among the enabled levers (yuan/year, at
                 scale 1; a run at ``--scale S`` multiplies it by ``S`` like every budget).
-            levers: Levers to search (default: every lever of the schema); the others are off.
+            levers: Levers to search (default: every lever of :mod:`sim.policy.registry`); the others
+                are off.
             intensities: Also search each lever's intensities (else they stay as in the scenario).
 
         Raises:
@@ -164,7 +166,9 @@ class MixSpace:
         """
         if not (budget_yuan > 0 and math.isfinite(budget_yuan)):
             raise UsageError(f"--budget-yuan: must be a positive number, got {budget_yuan!r}")
-        known = tuple(Policy.model_fields)
+        from sim.policy.registry import lever_names
+
+        known = lever_names()
         chosen = tuple(known if levers is None else levers)
         unknown = [name for name in chosen if name not in known]
         if unknown or not chosen:

@@ -84,8 +84,12 @@ def fig_frontier(result: OptimisationResult, objective: str | None = None, years
     ax.scatter(cost[documented], y[documented], marker="*", s=260, color="black", zorder=5, label="documented mix")
     alone = table["tag"].str.startswith(ALONE)
     ax.scatter(cost[alone], y[alone], marker="D", s=36, color="tab:green", zorder=4, label="each lever alone")
+    from sim.policy.registry import lever_labels
+
+    names = lever_labels()
     for i in np.flatnonzero(alone.to_numpy()):
-        ax.annotate(table["tag"].iloc[i].removeprefix(ALONE).replace("_", " "), (cost.iloc[i], y.iloc[i]),
+        lever = table["tag"].iloc[i].removeprefix(ALONE)
+        ax.annotate(names.get(lever, lever), (cost.iloc[i], y.iloc[i]),
                     fontsize=7, xytext=(4, 3), textcoords="offset points")
     ax.axvline(settings.budget_yuan / 1e6, color="0.4", ls="--", lw=1, label="budget")
     ax.set_xlabel("fiscal cost, million yuan per year (whole district)")
@@ -211,9 +215,12 @@ def optimisation_section(result: OptimisationResult, scenario_name: str, years: 
               *[f"P({t.split(':', 1)[1]})" for t in table.columns if t.startswith("p_met:")], "P(funded)"]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     shown = pd.concat([table[table["tag"] == DOCUMENTED], result.pareto.head(top)])
+    from sim.policy.registry import lever_labels
+
+    names = lever_labels()
     for _, row in shown.iterrows():
         levers = [k.split(".")[0] for k in row.index if k.endswith(".enabled") and pd.notna(row[k]) and bool(row[k])]
-        cells = [row["tag"], ", ".join(lv.replace("_", " ") for lv in levers)]
+        cells = [row["tag"], ", ".join(names.get(lv, lv) for lv in levers)]
         for o in objectives:
             cells.append(f"{_fmt(row[f'{o}_mean'] / scale)} [{_fmt(row[f'{o}_ci_low'] / scale)}, "
                          f"{_fmt(row[f'{o}_ci_high'] / scale)}]")
