@@ -43,7 +43,7 @@ INTENSITIES: dict[str, tuple[str, ...]] = {
     "rent_relief": ("subsidy_share", "max_firm_age_months", "incubated_only"),
     "incubation": (
         "new_bases_per_year", "period_months", "extension_months", "place_rent_discount",
-        "free_place_share_graduates",
+        "free_place_share_graduates", "services_subsidy_yuan_per_place_month",
     ),
     "talent_housing": ("subsidy_yuan_per_person_month", "min_firm_age_months", "min_employees"),
     "startup_subsidies": (

@@ -359,8 +359,10 @@ def _violation(evaluation: Evaluation, key: str, min_probability: float) -> floa
     mixes even while none is feasible (P is a step function of the mix).
     """
     gap = min_probability - evaluation.stats[key]
-    if key == "p_funded" and gap > 0:
+    if gap > 0 and key == "p_funded":
         gap += float(evaluation.runs[RATIONED].mean())
+    elif gap > 0:
+        gap += float(evaluation.runs[f"shortfall:{key.removeprefix('p_met:')}"].mean())
     return gap
 
 

@@ -266,6 +266,10 @@ class RobustEvaluator:
                 table = target_attainment([target], row.to_dict(), scale=self.scale)
                 met.append(bool(table["met"].iloc[0]))
             runs[f"met:{target.metric}"] = met
+            runs[f"shortfall:{target.metric}"] = [
+                _shortfall(row.get(target.metric, math.nan), target, self.scale) if row["status"] == "ok" else 1.0
+                for _, row in runs.iterrows()
+            ]
         if tag != COUNTERFACTUAL:
             base = self.cache[COUNTERFACTUAL].runs
             for outcome in self.outcomes:
@@ -314,6 +318,15 @@ class RobustEvaluator:
         if RATIONED in runs:
             stats["p_funded"] = float((runs[RATIONED] == 0).mean())
         return stats
+
+
+def _shortfall(value: float, target: Any, scale: float) -> float:
+    """How far a run falls short of a target, relative to the target (0 when met or beyond)."""
+    goal = target.value * (scale if target.scales_with_population else 1.0)
+    if not math.isfinite(value):
+        return 1.0
+    gap = goal - value if target.op in (">=", ">") else value - goal
+    return max(gap, 0.0) / max(abs(goal), 1e-9)
 
 
 def mean_interval(values: np.ndarray, confidence: float = CONFIDENCE) -> tuple[float, float, float]:
