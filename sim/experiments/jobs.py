@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.errors import UsageError
+from sim.experiments.limits import MAX_REPLICATIONS, MAX_SCALE
 from sim.experiments.simulate import simulate
 from sim.io.store import encode_run
 from sim.scenario.files import load_scenario
@@ -164,10 +165,10 @@ def batch_jobs(
     Ordered replication by replication (every scenario of replication 0 first), so an
     interrupted batch holds complete pairs. ``tables=False`` makes metrics-only jobs.
     """
-    if replications < 1:
-        raise UsageError(f"--replications: must be at least 1, got {replications}")
-    if not scale > 0:
-        raise UsageError(f"--scale: must be positive, got {scale}")
+    if not 1 <= replications <= MAX_REPLICATIONS:
+        raise UsageError(f"--replications: must be 1 to {MAX_REPLICATIONS:,}, got {replications}")
+    if not 0 < scale <= MAX_SCALE:
+        raise UsageError(f"--scale: must be positive and at most {MAX_SCALE:g}, got {scale}")
     seeds = replication_seeds(root_seed, replications)
     return [
         RunJob(scenario.name, scenario, replication, seeds[replication], float(scale), tables=tables)
