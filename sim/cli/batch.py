@@ -5,7 +5,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.cli.types import max_gigabytes, positive_float, positive_int, replications_int, scale_value, seed_int
+from sim.cli.types import (
+    max_gigabytes,
+    positive_float,
+    positive_int,
+    print_scenario_warnings,
+    replications_int,
+    scale_value,
+    seed_int,
+)
 from sim.errors import UsageError
 from sim.experiments.executors import EXECUTORS, default_workers, resolve_executor
 
@@ -42,6 +50,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from sim.experiments.batch import run_batch
 
     executor, workers = resolve_executor(args.executor, args.scheduler, args.workers)
+    print_scenario_warnings(args.scenarios)
     out = Path(args.out) if args.out else Path("results") / "batch"
     summary = run_batch(
         args.scenarios, args.replications, out, workers=workers, executor=executor,

@@ -7,7 +7,7 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sim.cli.types import max_gigabytes, scale_value, seed_int
+from sim.cli.types import max_gigabytes, print_scenario_warnings, scale_value, seed_int
 from sim.locale import LANGUAGES
 from sim.scenario.files import load_scenario
 
@@ -84,6 +84,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.io.outputs import check_run_target
 
     scenario = load_scenario(args.scenario)
+    print_scenario_warnings([args.scenario])
     out = Path(args.out) if args.out else Path("results") / scenario.name
     check_run_target(out, scenario.name)  # before the run: refuse early
     check_run_resources(scenario, args.scale, max_memory_gb=args.max_memory)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 from sim.experiments.limits import MAX_REPLICATIONS, MAX_SCALE
 
@@ -59,3 +61,12 @@ def replications_int(text: str) -> int:
 def max_gigabytes(text: str) -> float:
     """Argparse type: a memory or disk limit in GB (10^9 bytes), > 0."""
     return positive_float(text)
+
+
+def print_scenario_warnings(files: list[str] | list[Path]) -> None:
+    """Print ``warning: ...`` lines (stderr) for valid scenario files that are probably not meant so."""
+    from sim.scenario.files import load_scenario, scenario_warnings
+
+    for file in files:
+        for line in scenario_warnings(load_scenario(file), file):
+            print(f"warning: {line}", file=sys.stderr)

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.calendar import parse_month
 from sim.errors import UsageError
 from sim.io.store import BatchStore
 from sim.scenario.files import ScenarioError, validate_dict
@@ -166,15 +167,18 @@ class Batch:
     def shocks(self) -> list[tuple[str, pd.Timestamp, pd.Timestamp]] | None:
         """Distinct shock windows ``(label, first day, day after the last shock month)``.
 
-        The union over the scenarios whose definitions the manifest holds; ``None`` when it holds
-        none (the figures then say so instead of shading).
+        The union over the scenarios whose definitions the manifest holds, leaving out shocks
+        outside a scenario's period (they did not happen in its runs); ``None`` when the manifest
+        holds no definition (the figures then say so instead of shading).
         """
         if not self.resolved:
             return None
         windows: dict[tuple[str, int], str] = {}
         for scenario in self.resolved.values():
+            first, last = parse_month(scenario.period.start), parse_month(scenario.period.end)
             for name, shock in scenario.shocks.items():
-                if shock.months > 0:
+                start = parse_month(shock.start)
+                if shock.months > 0 and start <= last and start + shock.months - 1 >= first:  # inside the period
                     windows.setdefault((shock.start, shock.months), name.replace("_", " "))
         result = []
         for (start, months), label in sorted(windows.items()):
