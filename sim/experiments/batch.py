@@ -340,13 +340,23 @@ def _run_todo(
             if time.monotonic() - last_write >= SUMMARY_INTERVAL_S:
                 write_summary(store, current_summary())
                 last_write = time.monotonic()
-    finally:
+    except BaseException:
+        # stopped (disk full, Ctrl-C ...): keep the finished runs and try to leave a summary that
+        # matches them, without hiding the original error behind a second one (e.g. ENOSPC again)
         stream.close()
         if bar is not None:
             bar.close()
-        # whatever happened, the summary on disk matches the runs on disk
-        summary = summary_from_store(store, jobs)
-        write_summary(store, summary)
+        try:
+            write_summary(store, summary_from_store(store, jobs))
+        except Exception:  # noqa: BLE001 - the original error is the one to report
+            pass
+        raise
+    stream.close()
+    if bar is not None:
+        bar.close()
+    # the summary on disk matches the runs on disk
+    summary = summary_from_store(store, jobs)
+    write_summary(store, summary)
     return summary
 
 

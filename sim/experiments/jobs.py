@@ -96,6 +96,12 @@ def execute_job(job: RunJob) -> RunOutcome:
         result = simulate(job.scenario, seed=job.seed, scale=job.scale)
         files = encode_run(job.scenario_name, job.replication, job.seed, result, tables=job.tables)
         metrics = {key: float(value) for key, value in result.metrics.items()}
+    except MemoryError:  # one line that says what to do; the batch goes on
+        return RunOutcome(
+            job.scenario_name, job.replication, job.seed, "failed",
+            error=f"MemoryError: out of memory at scale {job.scale:g}; use fewer --workers or a lower --scale",
+            traceback=traceback.format_exc(), seconds=time.perf_counter() - started,
+        )
     except Exception as exc:  # a failing run is data, not a crash
         return RunOutcome(
             job.scenario_name, job.replication, job.seed, "failed", error=one_line(exc),

@@ -168,6 +168,23 @@ class BatchStore:
         final.parent.mkdir(parents=True, exist_ok=True)
         tmp = temporary_name(final)
         tmp.mkdir()
+        try:
+            self._fill(tmp, files, identity)
+        except BaseException:  # disk full, killed ...: no half-written directory stays behind
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        if final.exists():  # an invalid earlier attempt: replace it
+            shutil.rmtree(final)
+        os.rename(tmp, final)
+        fsync_dir(final.parent)
+        failed = self.failure_file(scenario, replication)
+        if failed.exists():
+            failed.unlink()
+        return final
+
+    @staticmethod
+    def _fill(tmp: Path, files: dict[str, bytes], identity: dict[str, Any] | None) -> None:
+        """Write a run's files and its ``done.json`` (last) into the directory ``tmp``."""
         done: dict[str, Any] = {}
         for name in (n for n in RUN_FILES if n in files):
             with open(tmp / name, "wb") as handle:
@@ -182,14 +199,6 @@ class BatchStore:
             handle.flush()
             os.fsync(handle.fileno())
         fsync_dir(tmp)
-        if final.exists():  # an invalid earlier attempt: replace it
-            shutil.rmtree(final)
-        os.rename(tmp, final)
-        fsync_dir(final.parent)
-        failed = self.failure_file(scenario, replication)
-        if failed.exists():
-            failed.unlink()
-        return final
 
     def write_failure(
         self, scenario: str, replication: int, seed: int, error: str, traceback: str = ""
