@@ -430,3 +430,14 @@ def test_real_full_disk_on_a_small_tmpfs(tmp_path, capsys):
     finally:
         subprocess.run(["umount", str(point)], check=True)
 
+
+
+def test_metrics_only_batch_verifies_and_compares(tmp_path, capsys):
+    out = tmp_path / "m"
+    assert cli(capsys, "batch", BASELINE, NO_POLICY, "-n", "2", "--scale", SCALE, "-j", "1", "-q",
+               "--metrics-only", "--out", out)[0] == 0
+    store = BatchStore(out)
+    assert all(store.run_problem(*run) is None for run in store.completed_runs())
+    (out / "runs" / "putuo_baseline" / "r0000" / "metrics.parquet").write_bytes(b"x")
+    code, _, err = cli(capsys, "compare", out)
+    assert code == 2 and "putuo_baseline/r0000" in one_line_error(err)

@@ -192,7 +192,7 @@ class BatchStore:
                 handle.flush()
                 os.fsync(handle.fileno())
             done[name] = _sha256_bytes(files[name])
-        done["sizes"] = {name: len(files[name]) for name in RUN_FILES}
+        done["sizes"] = {name: len(files[name]) for name in RUN_FILES if name in files}
         done["identity"] = dict(identity or {})
         with open(tmp / "done.json", "w") as handle:
             handle.write(json.dumps(done, indent=1))
@@ -290,7 +290,10 @@ class BatchStore:
         if not isinstance(done, dict):
             return "done.json is not a JSON object"
         sizes = done.get("sizes") if isinstance(done.get("sizes"), dict) else {}
-        for name in RUN_FILES:
+        stored = [name for name in RUN_FILES if name in done]  # a metrics-only run has no tables
+        if not stored:
+            return "done.json lists no file"
+        for name in stored:
             path = run / name
             try:
                 size = path.stat().st_size
@@ -298,7 +301,7 @@ class BatchStore:
                 return f"{name} missing"
             if name in sizes and sizes[name] != size:
                 return f"{name} has {size:,} bytes, done.json says {sizes[name]:,}"
-        for name in RUN_FILES:
+        for name in stored:
             try:
                 if _sha256(run / name) != done.get(name):
                     return f"{name} checksum differs from done.json"
