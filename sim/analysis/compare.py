@@ -287,11 +287,11 @@ def _additionality(wide: dict[str, pd.DataFrame], name: str, cf: str, confidence
     return rows
 
 
-def write_comparison(out: str | Path, table: pd.DataFrame) -> Path:
-    """Write ``OUT/comparison.csv`` atomically."""
-    path = Path(out) / "comparison.csv"
-    write_bytes(path, table.to_csv(index=False).encode("utf-8"))
-    return path
+def write_comparison(out: str | Path, table: pd.DataFrame, path: str | Path | None = None) -> Path:
+    """Write the comparison atomically to ``path`` (default ``OUT/comparison.csv``)."""
+    target = Path(path) if path is not None else Path(out) / "comparison.csv"
+    write_bytes(target, table.to_csv(index=False).encode("utf-8"))
+    return target
 
 
 # ---------------------------------------------------------------------------------- printing

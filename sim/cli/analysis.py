@@ -13,7 +13,7 @@ from sim.analysis.options import (
     NOISE_REPLICATIONS,
     SENSITIVITY_METHODS,
 )
-from sim.cli.types import positive_float, positive_int, seed_int
+from sim.cli.types import positive_float, positive_int, scale_value, seed_int
 from sim.errors import UsageError
 from sim.experiments.executors import default_workers, resolve_executor
 from sim.scenario.files import load_scenario
@@ -174,7 +174,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     sens.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address (with --executor dask)")
     sens.add_argument("--resume", action="store_true", help="complete the analysis already in --out (same design)")
     sens.add_argument("--seed", type=seed_int, default=0, help="root seed: sampler and common run seed (default 0)")
-    sens.add_argument("--scale", type=positive_float, default=1.0, help="population scale of every run (default 1)")
+    sens.add_argument("--scale", type=scale_value, default=1.0,
+                      help="population scale of every run (default 1, max 1000)")
     sens.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     sens.set_defaults(handler=cmd_sensitivity)
 

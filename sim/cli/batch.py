@@ -5,7 +5,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.cli.types import positive_float, positive_int, seed_int
+from sim.cli.types import (
+    max_gigabytes,
+    positive_float,
+    positive_int,
+    print_scenario_warnings,
+    replications_int,
+    scale_value,
+    seed_int,
+)
+from sim.errors import UsageError
 from sim.experiments.executors import EXECUTORS, default_workers, resolve_executor
 
 
@@ -41,11 +50,13 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from sim.experiments.batch import run_batch
 
     executor, workers = resolve_executor(args.executor, args.scheduler, args.workers)
+    print_scenario_warnings(args.scenarios)
     out = Path(args.out) if args.out else Path("results") / "batch"
     summary = run_batch(
         args.scenarios, args.replications, out, workers=workers, executor=executor,
         scheduler=args.scheduler, root_seed=args.seed, resume=args.resume, scale=args.scale,
-        progress=not args.quiet, tables=not args.metrics_only,
+        progress=not args.quiet, tables=not args.metrics_only, max_memory_gb=args.max_memory,
+        max_disk_gb=args.max_disk,
     )
     failed = int((summary["status"] == "failed").sum())
     ok = len(summary) - failed
@@ -63,8 +74,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from sim.analysis.compare import compare_batch, format_comparison, write_comparison
 
     table = compare_batch(args.out, baseline=args.baseline, counterfactual=args.counterfactual)
-    path = write_comparison(args.out, table)
     print(format_comparison(table))
+    try:
+        path = write_comparison(args.out, table, path=args.csv)
+    except OSError as exc:
+        from sim.cli.failures import os_error_line
+
+        raise UsageError(f"cannot write the comparison ({os_error_line(exc)}); the table is printed above; "
+                         "write it elsewhere with --out FILE") from None
     print(f"\nwrote {path} ({len(table)} rows; every metric)")
     return 0
 
@@ -78,7 +95,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "an interrupted batch.",
     )
     batch.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario TOML files (unique names)")
-    batch.add_argument("--replications", "-n", type=positive_int, required=True, help="replications per scenario")
+    batch.add_argument("--replications", "-n", type=replications_int, required=True,
+                       help="replications per scenario (at most 100,000)")
     batch.add_argument("--workers", "-j", type=positive_int, default=None,
                        help=f"worker processes (default: CPU count capped, here {default_workers()})")
     batch.add_argument("--executor", choices=EXECUTORS, default=None,
@@ -88,8 +106,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     batch.add_argument("--seed", type=seed_int, default=0, help="root seed of the replications (default 0)")
     batch.add_argument("--out", help="batch directory (default results/batch)")
     batch.add_argument("--resume", action="store_true", help="complete the batch already in --out")
-    batch.add_argument("--scale", type=positive_float, default=1.0,
-                       help="population/capacity/budget multiplier of every run (default 1)")
+    batch.add_argument("--scale", type=scale_value, default=1.0,
+                       help="population/capacity/budget multiplier of every run (default 1, at most 1000)")
+    batch.add_argument("--max-memory", type=max_gigabytes, default=None, metavar="GB",
+                       help="refuse if the runs at once are estimated to need more memory (default: 80%% of "
+                       "the memory available now)")
+    batch.add_argument("--max-disk", type=max_gigabytes, default=None, metavar="GB",
+                       help="refuse if the runs are estimated to need more disk (default: 90%% of the free "
+                       "space of --out's file system)")
     batch.add_argument("--metrics-only", action="store_true",
                        help="store only each run's metrics and targets, not its monthly and firm tables "
                        "(enough for compare; faster, smaller)")
@@ -117,4 +141,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                          help="scenario to difference against (default: the one named *baseline, else the first)")
     compare.add_argument("--counterfactual", metavar="NAME",
                          help="no-policy scenario for additionality (default: the one whose name contains no_policy)")
+    compare.add_argument("--out", dest="csv", metavar="FILE",
+                         help="write the comparison table to FILE (default OUT/comparison.csv; use it when "
+                         "the batch directory is read-only)")
     compare.set_defaults(handler=cmd_compare)

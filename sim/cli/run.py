@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sim.cli.types import positive_float, seed_int
-from sim.errors import UsageError
+from sim.cli.types import max_gigabytes, print_scenario_warnings, scale_value, seed_int
 from sim.locale import LANGUAGES
 from sim.scenario.files import load_scenario
 
@@ -58,13 +58,20 @@ def format_summary(result: SimulationResult, lang: str = "en") -> str:
         for metric, indent, kind in SUMMARY_ROWS:
             value = m[metric]
             shown = (f"{value:.1%}" if kind == "share" else money(value) if kind == "money" else f"{value:,.0f}")
+            if not math.isfinite(float(value)):  # e.g. a survival rate with no firm at a tiny --scale
+                shown = "n/a"
             label = " " * indent + metric_name(metric)
             gap = max(1, LABEL_WIDTH - _width(label)) + max(0, VALUE_WIDTH - _width(shown))
             lines.append(f"  {label}{' ' * gap}{shown}")
         if len(result.targets):
             lines += ["", text("run.targets")]
-            for row in result.targets.itertuples():
+            scaled = [t.scales_with_population for t in scenario.targets]
+            for i, row in enumerate(result.targets.itertuples()):
                 verdict = text("run.met") if row.met else text("run.missed")
+                # a count target the scale makes smaller than one, or an undefined value, cannot be judged
+                if (i < len(scaled) and scaled[i] and row.target != 0 and abs(row.target) < 1) or not math.isfinite(
+                        float(row.simulated)):
+                    verdict = "n/a   "
                 label = row.label if lang == "en" else text_or(f"target.{row.metric}", row.label)
                 lines.append("  " + text("run.target_line", verdict=verdict, label=label, value=f"{row.simulated:,.1f}",
                                          op=row.op, goal=f"{row.target:,.1f}"))
@@ -73,13 +80,18 @@ def format_summary(result: SimulationResult, lang: str = "en") -> str:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run one replication, print the summary and write the outputs."""
+    from sim.experiments.resources import check_run_resources
+    from sim.io.outputs import check_run_target
+
+    scenario = load_scenario(args.scenario)
+    print_scenario_warnings([args.scenario])
+    out = Path(args.out) if args.out else Path("results") / scenario.name
+    check_run_target(out, scenario.name)  # before the run: refuse early
+    check_run_resources(scenario, args.scale, max_memory_gb=args.max_memory)
+
     from sim.experiments.simulate import simulate
     from sim.io.outputs import write_run
 
-    scenario = load_scenario(args.scenario)
-    out = Path(args.out) if args.out else Path("results") / scenario.name
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"{out}: --out: exists and is not a directory")
     result = simulate(scenario, seed=args.seed, scale=args.scale)
     write_run(result, out, source_file=str(args.scenario))
     print(format_summary(result, args.lang))
@@ -136,9 +148,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     run = sub.add_parser("run", help="run one replication of a scenario")
     run.add_argument("scenario", help="scenario TOML file")
     run.add_argument("--seed", type=seed_int, default=0, help="root seed (default 0)")
-    run.add_argument("--scale", type=positive_float, default=1.0,
-                     help="population/capacity/budget multiplier (16 ~ whole city)")
-    run.add_argument("--out", help="output directory (default results/<scenario>)")
+    run.add_argument("--scale", type=scale_value, default=1.0,
+                     help="population/capacity/budget multiplier, at most 1000 (16 ~ whole city)")
+    run.add_argument("--out", help="output directory (default results/<scenario>); written as a whole, "
+                     "replacing an earlier run of the same scenario")
+    run.add_argument("--max-memory", type=max_gigabytes, default=None, metavar="GB",
+                     help="refuse a run estimated to need more memory than this (default: 80%% of the "
+                     "memory available now)")
     run.add_argument("--lang", choices=LANGUAGES, default=LANGUAGES[0],
                      help="language of the summary; Chinese writes money in 万元/亿元 (default en)")
     run.set_defaults(handler=cmd_run)

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
+
+from sim.experiments.limits import MAX_REPLICATIONS, MAX_SCALE
 
 
 def positive_float(text: str) -> float:
@@ -36,3 +40,33 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
     return value
+
+
+def scale_value(text: str) -> float:
+    """Argparse type: a population scale in (0, :data:`MAX_SCALE`]."""
+    value = positive_float(text)
+    if value > MAX_SCALE:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_SCALE:g} (16 ~ the whole city), got {text!r}")
+    return value
+
+
+def replications_int(text: str) -> int:
+    """Argparse type: a number of replications in [1, :data:`MAX_REPLICATIONS`]."""
+    value = positive_int(text)
+    if value > MAX_REPLICATIONS:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_REPLICATIONS:,}, got {text!r}")
+    return value
+
+
+def max_gigabytes(text: str) -> float:
+    """Argparse type: a memory or disk limit in GB (10^9 bytes), > 0."""
+    return positive_float(text)
+
+
+def print_scenario_warnings(files: list[str] | list[Path]) -> None:
+    """Print ``warning: ...`` lines (stderr) for valid scenario files that are probably not meant so."""
+    from sim.scenario.files import load_scenario, scenario_warnings
+
+    for file in files:
+        for line in scenario_warnings(load_scenario(file), file):
+            print(f"warning: {line}", file=sys.stderr)

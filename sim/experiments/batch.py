@@ -28,9 +28,11 @@ import pandas as pd
 from sim.errors import UsageError
 from sim.experiments.executors import dask_client, outcomes, resolve_executor
 from sim.experiments.jobs import RunJob, RunOutcome, batch_jobs, load_scenarios, replication_seeds
+from sim.experiments.resources import check_batch_resources
 from sim.experiments.summary import failed_row, ok_row, summary_frame, summary_from_store, summary_order, write_summary
+from sim.io.atomic import is_temporary
 from sim.io.outputs import git_commit, scenario_hash, versions
-from sim.io.resume import check_format, check_identity
+from sim.io.resume import check_format, check_identity, directory_kind, read_marker
 from sim.io.store import BatchStore
 from sim.scenario.files import scenario_to_toml
 from sim.scenario.schema import Scenario
@@ -135,13 +137,60 @@ def _check_resume(out: Path, old: dict[str, Any], new: dict[str, Any]) -> None:
     check_identity(where, {k: old[k] for k in ("root_seed", "scale") if k in old and k in new},
                    {k: new[k] for k in ("root_seed", "scale") if k in old and k in new})
     old_jobs = {(name, rep): [seed, scale] for name, rep, seed, scale in old.get("jobs", [])}
+    new_keys = {(name, rep) for name, rep, _, _ in new["jobs"]}
+    dropped = sorted(key for key in old_jobs if key not in new_keys)
+    if dropped:
+        had, gives = old.get("replications"), new.get("replications")
+        if isinstance(had, int) and isinstance(gives, int) and gives < had:
+            fix = f"give --replications {had} or more (a resume completes or extends a batch, never shrinks it)"
+        else:
+            fix = "give the same runs or more (a resume completes or extends a batch, never shrinks it)"
+        raise UsageError(
+            f"{where}: this batch has {len(old_jobs):,} runs; the command leaves out {len(dropped):,} of them "
+            f"(e.g. {dropped[0][0]} replication {dropped[0][1]}); {fix}; or use another --out"
+        )
     new_jobs = {(name, rep): [seed, scale] for name, rep, seed, scale in new["jobs"] if (name, rep) in old_jobs}
     check_identity(where, old_jobs, new_jobs,
                    labels={key: f"jobs: run {key[0]} replication {key[1]} [seed, scale]" for key in new_jobs})
 
 
 def _dir_is_empty(path: Path) -> bool:
-    return not path.exists() or not any(path.iterdir())
+    return not path.exists() or all(is_temporary(p) for p in path.iterdir())
+
+
+_KIND_TEXT = {
+    "run": "a run (written by startup-sim run)",
+    "calibration": "a calibration",
+    "sensitivity": "a sensitivity analysis",
+    "other": "files but no batch manifest",
+}
+
+
+def _check_target(out: Path, resume: bool, old: dict[str, Any] | None) -> None:
+    """Refuse an output directory a batch must not write into.
+
+    Without ``resume`` it must be absent or empty (leftover temporary files allowed). With
+    ``resume`` it must be absent, empty, or hold a batch (a sensitivity analysis, which is a
+    batch store too, writes its own marker first and resumes into it).
+    """
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out}: --out: exists and is not a directory; choose another --out")
+    if _dir_is_empty(out):
+        return
+    kind = directory_kind(out)
+    if not resume:
+        if kind == "batch":
+            raise UsageError(f"{out}: --out: directory holds a batch; add --resume to complete it, "
+                             "or choose another --out")
+        raise UsageError(f"{out}: --out: directory is not empty: it holds {_KIND_TEXT.get(kind or 'other', kind)}; "
+                         "choose another --out (an empty or new directory)")
+    if kind in ("batch", "sensitivity"):
+        return
+    if old is None and (out / "runs").exists():
+        raise UsageError(f"{out}/manifest.json: missing; cannot verify the runs in {out}/runs belong to this "
+                         "batch; choose another --out")
+    raise UsageError(f"{out}: --out: directory holds {_KIND_TEXT.get(kind or 'other', kind)}; --resume completes "
+                     "a batch only; choose another --out (an empty or new directory)")
 
 
 # ---------------------------------------------------------------------------------- summary
@@ -157,6 +206,8 @@ def run_jobs(
     progress: bool = True,
     manifest_extra: dict[str, Any] | None = None,
     on_outcome: Callable[[RunJob, RunOutcome], None] | None = None,
+    max_memory_gb: float | None = None,
+    max_disk_gb: float | None = None,
 ) -> pd.DataFrame:
     """Run jobs through an executor into a batch store; return the summary.
 
@@ -180,14 +231,19 @@ def run_jobs(
         manifest_extra: More items for ``manifest.json`` (e.g. the sensitivity design).
             ``root_seed`` and ``scale``, if given, must match on resume.
         on_outcome: Called in this process after each run is stored (e.g. for logging).
+        max_memory_gb: Refuse if the runs at once are estimated to need more memory (GB; default
+            80% of the available memory, see :mod:`sim.experiments.resources`).
+        max_disk_gb: Refuse if the runs to do are estimated to need more disk (GB; default 90%
+            of the free space).
 
     Returns:
         The summary (one row per job present in the store, scenarios in order of first
         appearance, then replication), as written to ``OUT/summary.csv``.
 
     Raises:
-        UsageError: Duplicate jobs, unusable scenario names, ``out`` holding another batch, a
-            resume whose manifest does not match, or an unreachable Dask scheduler.
+        UsageError: Duplicate jobs, unusable scenario names, ``out`` holding another batch, a run
+            or other files, a resume whose manifest does not match or that would drop runs,
+            estimated memory or disk above the limits, or an unreachable Dask scheduler.
     """
     jobs = list(jobs)
     if not jobs:
@@ -196,16 +252,12 @@ def run_jobs(
     executor, workers = resolve_executor(executor, scheduler, workers)
     out = Path(out)
     if out.exists() and not out.is_dir():
-        raise UsageError(f"{out}: --out: exists and is not a directory")
+        raise UsageError(f"{out}: --out: exists and is not a directory; choose another --out")
     shas = _scenario_shas(jobs)
     manifest = build_manifest(jobs, shas, manifest_extra)
     store = BatchStore(out)
-    old = store.manifest() if (out / "manifest.json").exists() else None
-    if not resume and not _dir_is_empty(out):
-        what = "holds a batch" if old is not None else "is not empty"
-        raise UsageError(f"{out}: --out: directory {what}; add --resume to complete it, or choose another --out")
-    if resume and old is None and not _dir_is_empty(out) and (out / "runs").exists():
-        raise UsageError(f"{out}/manifest.json: missing; cannot verify the runs in {out}/runs belong to this batch")
+    old = read_marker(out / "manifest.json") if out.is_dir() else None
+    _check_target(out, resume, old)
     if old is not None:
         _check_resume(out, old, manifest)
         manifest["created"] = old.get("created", manifest["created"])
@@ -224,6 +276,8 @@ def run_jobs(
             rows[job.key] = ok_row(job.scenario_name, job.replication, job.seed, store.run_metrics(*job.key))
         else:
             todo.append(job)
+    check_batch_resources([(job.scenario, job.scale) for job in todo], workers, out,
+                          max_memory_gb=max_memory_gb, max_disk_gb=max_disk_gb)
 
     # connect to (or start) the cluster before writing anything, so a bad address leaves no trace
     client = cluster = None
@@ -289,13 +343,23 @@ def _run_todo(
             if time.monotonic() - last_write >= SUMMARY_INTERVAL_S:
                 write_summary(store, current_summary())
                 last_write = time.monotonic()
-    finally:
+    except BaseException:
+        # stopped (disk full, Ctrl-C ...): keep the finished runs and try to leave a summary that
+        # matches them, without hiding the original error behind a second one (e.g. ENOSPC again)
         stream.close()
         if bar is not None:
             bar.close()
-        # whatever happened, the summary on disk matches the runs on disk
-        summary = summary_from_store(store, jobs)
-        write_summary(store, summary)
+        try:
+            write_summary(store, summary_from_store(store, jobs))
+        except Exception:  # noqa: BLE001 - the original error is the one to report
+            pass
+        raise
+    stream.close()
+    if bar is not None:
+        bar.close()
+    # the summary on disk matches the runs on disk
+    summary = summary_from_store(store, jobs)
+    write_summary(store, summary)
     return summary
 
 
@@ -311,6 +375,8 @@ def run_batch(
     scale: float = 1.0,
     progress: bool = True,
     tables: bool = True,
+    max_memory_gb: float | None = None,
+    max_disk_gb: float | None = None,
 ) -> pd.DataFrame:
     """Run every scenario ``replications`` times with paired seeds; return the summary.
 
@@ -327,6 +393,8 @@ def run_batch(
         progress: Show a progress bar.
         tables: Store each run's monthly and firm tables (False: metrics and targets only,
             enough for ``summary.csv`` and ``compare``).
+        max_memory_gb: Memory limit in GB (see :func:`run_jobs`).
+        max_disk_gb: Disk limit in GB (see :func:`run_jobs`).
 
     Returns:
         The summary, one row per scenario x replication, sorted by scenario (given order) then
@@ -346,7 +414,8 @@ def run_batch(
         "scenario_files": {scenario.name: file for scenario, file in loaded},
     }
     return run_jobs(jobs, out, workers=workers, executor=executor, scheduler=scheduler,
-                    resume=resume, progress=progress, manifest_extra=extra)
+                    resume=resume, progress=progress, manifest_extra=extra,
+                    max_memory_gb=max_memory_gb, max_disk_gb=max_disk_gb)
 
 
 __all__ = [

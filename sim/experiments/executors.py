@@ -79,16 +79,28 @@ def _failed_outcome(job: RunJob, error: str) -> RunOutcome:
 def _iter_local(jobs: Sequence[RunJob], workers: int) -> Iterator[tuple[RunJob, RunOutcome]]:
     """Run jobs on a ``ProcessPoolExecutor`` (spawned processes), at most ``2 * workers`` in flight.
 
-    A worker process that dies (e.g. killed by the OS) breaks the pool: the jobs in flight are
-    recorded as failed and a new pool runs the rest.
+    A worker process that dies (killed by the OS for memory, or by a signal) breaks the pool: a
+    new pool takes over and the jobs that were in flight are run again once (which of them
+    killed the worker is unknown); a job in flight when a pool breaks a second time is recorded
+    as failed.
     """
     from sim.experiments.jobs import execute_job, one_line
 
     context = multiprocessing.get_context("spawn")
     pending = list(reversed(jobs))
     window = IN_FLIGHT_PER_WORKER * workers
+    retried: set[tuple[str, int]] = set()
     pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context)
     finished = False
+
+    def lost(job: RunJob, why: str) -> RunOutcome | None:
+        """Queue a job of a broken pool again once; its failed outcome the second time."""
+        if job.key not in retried:
+            retried.add(job.key)
+            pending.append(job)
+            return None
+        return _failed_outcome(job, f"worker process died twice (killed, e.g. out of memory): {why}")
+
     try:
         in_flight: dict[cf.Future, RunJob] = {}
         while pending or in_flight:
@@ -109,14 +121,17 @@ def _iter_local(jobs: Sequence[RunJob], workers: int) -> Iterator[tuple[RunJob, 
                         outcome = future.result()
                     except cf.process.BrokenProcessPool as exc:
                         broken = True
-                        outcome = _failed_outcome(job, f"worker process died: {one_line(exc)}")
+                        outcome = lost(job, one_line(exc))
                     except Exception as exc:  # e.g. the job could not be pickled
                         outcome = _failed_outcome(job, one_line(exc))
-                    yield job, outcome
+                    if outcome is not None:
+                        yield job, outcome
             if broken:
                 for future, job in list(in_flight.items()):
                     in_flight.pop(future)
-                    yield job, _failed_outcome(job, "worker process died (process pool broken)")
+                    outcome = lost(job, "the process pool broke while this run was in it")
+                    if outcome is not None:
+                        yield job, outcome
                 pool.shutdown(wait=False, cancel_futures=True)
                 pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context)
         finished = True

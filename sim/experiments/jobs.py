@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.errors import UsageError
+from sim.experiments.limits import MAX_REPLICATIONS, MAX_SCALE
 from sim.experiments.measures import compute
 from sim.experiments.simulate import simulate
 from sim.io.store import encode_run
@@ -102,6 +103,12 @@ def execute_job(job: RunJob) -> RunOutcome:
                            tables=job.tables)
         metrics = {key: float(value) for key, value in result.metrics.items()}
         metrics.update(extra or {})
+    except MemoryError:  # one line that says what to do; the batch goes on
+        return RunOutcome(
+            job.scenario_name, job.replication, job.seed, "failed",
+            error=f"MemoryError: out of memory at scale {job.scale:g}; use fewer --workers or a lower --scale",
+            traceback=traceback.format_exc(), seconds=time.perf_counter() - started,
+        )
     except Exception as exc:  # a failing run is data, not a crash
         return RunOutcome(
             job.scenario_name, job.replication, job.seed, "failed", error=one_line(exc),
@@ -171,10 +178,10 @@ def batch_jobs(
     Ordered replication by replication (every scenario of replication 0 first), so an
     interrupted batch holds complete pairs. ``tables=False`` makes metrics-only jobs.
     """
-    if replications < 1:
-        raise UsageError(f"--replications: must be at least 1, got {replications}")
-    if not scale > 0:
-        raise UsageError(f"--scale: must be positive, got {scale}")
+    if not 1 <= replications <= MAX_REPLICATIONS:
+        raise UsageError(f"--replications: must be 1 to {MAX_REPLICATIONS:,}, got {replications}")
+    if not 0 < scale <= MAX_SCALE:
+        raise UsageError(f"--scale: must be positive and at most {MAX_SCALE:g}, got {scale}")
     seeds = replication_seeds(root_seed, replications)
     return [
         RunJob(scenario.name, scenario, replication, seeds[replication], float(scale), tables=tables)

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.calendar import parse_month
 from sim.errors import UsageError
 from sim.io.store import BatchStore
 from sim.scenario.files import ScenarioError, validate_dict
@@ -166,15 +167,18 @@ class Batch:
     def shocks(self) -> list[tuple[str, pd.Timestamp, pd.Timestamp]] | None:
         """Distinct shock windows ``(label, first day, day after the last shock month)``.
 
-        The union over the scenarios whose definitions the manifest holds; ``None`` when it holds
-        none (the figures then say so instead of shading).
+        The union over the scenarios whose definitions the manifest holds, leaving out shocks
+        outside a scenario's period (they did not happen in its runs); ``None`` when the manifest
+        holds no definition (the figures then say so instead of shading).
         """
         if not self.resolved:
             return None
         windows: dict[tuple[str, int], str] = {}
         for scenario in self.resolved.values():
+            first, last = parse_month(scenario.period.start), parse_month(scenario.period.end)
             for name, shock in scenario.shocks.items():
-                if shock.months > 0:
+                start = parse_month(shock.start)
+                if shock.months > 0 and start <= last and start + shock.months - 1 >= first:  # inside the period
                     windows.setdefault((shock.start, shock.months), name.replace("_", " "))
         result = []
         for (start, months), label in sorted(windows.items()):
@@ -189,6 +193,42 @@ def _choose(names: list[str], requested: str | None) -> str | None:
     return requested
 
 
+MAX_NAMED_RUNS = 5
+"""How many bad runs an error message names (the count covers the rest)."""
+
+
+def resume_command(root: Path, manifest: dict[str, Any]) -> str:
+    """The command that redoes a batch's missing, failed or corrupted runs, as far as the manifest tells."""
+    files = manifest.get("scenario_files")
+    if manifest.get("kind") == "batch" and isinstance(files, dict) and files and all(files.values()):
+        parts = ["startup-sim batch", *map(str, files.values()), f"--replications {manifest.get('replications')}",
+                 f"--seed {manifest.get('root_seed', 0)}", f"--scale {manifest.get('scale', 1.0):g}",
+                 f"--out {root}", "--resume"]
+        return " ".join(parts)
+    return f"the command that wrote {root} again with --resume (e.g. startup-sim batch ... --out {root} --resume)"
+
+
+def verify_runs(store: BatchStore, runs: list[tuple[str, int]], manifest: dict[str, Any]) -> None:
+    """Check every finished run against its ``done.json`` (sizes, then SHA-256).
+
+    Raises:
+        UsageError: Naming the runs that fail, why, and the ``--resume`` command that redoes them.
+    """
+    bad = []
+    for scenario, replication in runs:
+        problem = store.run_problem(scenario, replication)
+        if problem is not None:
+            bad.append(f"{scenario}/r{replication:04d} ({problem})")
+    if not bad:
+        return
+    named = "; ".join(bad[:MAX_NAMED_RUNS]) + (f"; and {len(bad) - MAX_NAMED_RUNS} more" if len(bad) > MAX_NAMED_RUNS
+                                              else "")
+    raise UsageError(
+        f"{store.root}: {len(bad)} of {len(runs)} runs are corrupted or truncated: {named}; "
+        f"redo them with: {resume_command(store.root, manifest)}"
+    )
+
+
 def load_batch(out: str | Path | Batch, baseline: str | None = None, counterfactual: str | None = None) -> Batch:
     """Open a batch directory for reading (comparison, figures, report); a :class:`Batch` passes through.
 
@@ -201,7 +241,8 @@ def load_batch(out: str | Path | Batch, baseline: str | None = None, counterfact
             ``None`` if there is none).
 
     Raises:
-        UsageError: If ``out`` is missing, not a directory, empty, or holds no finished run.
+        UsageError: If ``out`` is missing, not a directory, empty, holds no finished run, or
+            holds a run whose files do not match its ``done.json`` (:func:`verify_runs`).
     """
     if isinstance(out, Batch):
         return out
@@ -221,6 +262,7 @@ def load_batch(out: str | Path | Batch, baseline: str | None = None, counterfact
         raise UsageError(f"{root / 'manifest.json'}: unreadable ({exc})") from None
     if not isinstance(manifest, dict):
         manifest = {}
+    verify_runs(store, runs, manifest)
     listed, texts = _manifest_scenarios(manifest)
     with_runs = sorted({scenario for scenario, _ in runs})
     failed = sorted(set(store.failures()["scenario"]))
@@ -253,4 +295,4 @@ def load_batch(out: str | Path | Batch, baseline: str | None = None, counterfact
     )
 
 
-__all__ = ["Batch", "default_baseline", "default_counterfactual", "load_batch"]
+__all__ = ["Batch", "default_baseline", "default_counterfactual", "load_batch", "resume_command", "verify_runs"]

@@ -8,8 +8,8 @@ Layout of a batch directory ``OUT/`` (all readable with plain pandas / pyarrow):
     OUT/runs/<scenario>/r0007/firms.parquet     firm table
     OUT/runs/<scenario>/r0007/metrics.parquet   one row: scenario, replication, seed, metrics
     OUT/runs/<scenario>/r0007/targets.parquet   target attainment
-    OUT/runs/<scenario>/r0007/done.json         SHA-256 of each file and the run's identity
-                                                (seed, scale, scenario SHA-256); written last
+    OUT/runs/<scenario>/r0007/done.json         SHA-256 and size of each file and the run's
+                                                identity (seed, scale, scenario SHA-256); written last
     OUT/runs/<scenario>/r0007.failed.json       a run that raised: its error and traceback
 
 A run is written into a hidden temporary directory and renamed into place, so a run directory
@@ -168,19 +168,11 @@ class BatchStore:
         final.parent.mkdir(parents=True, exist_ok=True)
         tmp = temporary_name(final)
         tmp.mkdir()
-        done: dict[str, Any] = {}
-        for name in (n for n in RUN_FILES if n in files):
-            with open(tmp / name, "wb") as handle:
-                handle.write(files[name])
-                handle.flush()
-                os.fsync(handle.fileno())
-            done[name] = _sha256_bytes(files[name])
-        done["identity"] = dict(identity or {})
-        with open(tmp / "done.json", "w") as handle:
-            handle.write(json.dumps(done, indent=1))
-            handle.flush()
-            os.fsync(handle.fileno())
-        fsync_dir(tmp)
+        try:
+            self._fill(tmp, files, identity)
+        except BaseException:  # disk full, killed ...: no half-written directory stays behind
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
         if final.exists():  # an invalid earlier attempt: replace it
             shutil.rmtree(final)
         os.rename(tmp, final)
@@ -189,6 +181,24 @@ class BatchStore:
         if failed.exists():
             failed.unlink()
         return final
+
+    @staticmethod
+    def _fill(tmp: Path, files: dict[str, bytes], identity: dict[str, Any] | None) -> None:
+        """Write a run's files and its ``done.json`` (last) into the directory ``tmp``."""
+        done: dict[str, Any] = {}
+        for name in (n for n in RUN_FILES if n in files):
+            with open(tmp / name, "wb") as handle:
+                handle.write(files[name])
+                handle.flush()
+                os.fsync(handle.fileno())
+            done[name] = _sha256_bytes(files[name])
+        done["sizes"] = {name: len(files[name]) for name in RUN_FILES if name in files}
+        done["identity"] = dict(identity or {})
+        with open(tmp / "done.json", "w") as handle:
+            handle.write(json.dumps(done, indent=1))
+            handle.flush()
+            os.fsync(handle.fileno())
+        fsync_dir(tmp)
 
     def write_failure(
         self, scenario: str, replication: int, seed: int, error: str, traceback: str = ""
@@ -265,6 +275,39 @@ class BatchStore:
             return all(_sha256(run / name) == done[name] for name in present)
         except (OSError, ValueError, KeyError, AttributeError, TypeError):
             return False
+
+    def run_problem(self, scenario: str, replication: int) -> str | None:
+        """Why a finished run does not match its ``done.json`` (None if it does).
+
+        Checks each file's size (when ``done.json`` records it: a cheap ``stat`` that catches
+        truncation) and then its SHA-256.
+        """
+        run = self.run_dir(scenario, replication)
+        try:
+            done = json.loads((run / "done.json").read_text())
+        except (OSError, ValueError) as exc:
+            return f"done.json unreadable ({' '.join(str(exc).split())})"
+        if not isinstance(done, dict):
+            return "done.json is not a JSON object"
+        sizes = done.get("sizes") if isinstance(done.get("sizes"), dict) else {}
+        stored = [name for name in RUN_FILES if name in done]  # a metrics-only run has no tables
+        if not stored:
+            return "done.json lists no file"
+        for name in stored:
+            path = run / name
+            try:
+                size = path.stat().st_size
+            except OSError:
+                return f"{name} missing"
+            if name in sizes and sizes[name] != size:
+                return f"{name} has {size:,} bytes, done.json says {sizes[name]:,}"
+        for name in stored:
+            try:
+                if _sha256(run / name) != done.get(name):
+                    return f"{name} checksum differs from done.json"
+            except OSError as exc:
+                return f"{name} unreadable ({exc.strerror or exc})"
+        return None
 
     def run_metrics(self, scenario: str, replication: int) -> dict[str, Any]:
         """The one-row ``metrics.parquet`` of a finished run as a dict."""

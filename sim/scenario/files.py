@@ -34,6 +34,7 @@ from typing import Any
 import tomli_w
 from pydantic import BaseModel, ValidationError
 
+from sim.calendar import parse_month
 from sim.experiments.outcomes import OUTCOME_NAMES
 from sim.scenario.schema import Scenario
 
@@ -80,7 +81,7 @@ def read_toml(path: str | Path) -> dict[str, Any]:
     except OSError as exc:
         raise ScenarioError(name, "-", f"cannot read: {exc.strerror or exc}") from None
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a byte-order mark (Windows editors write one) is accepted
     except UnicodeDecodeError:
         raise ScenarioError(name, "-", "not a UTF-8 text file (binary data?)") from None
     if "\x00" in text:
@@ -323,13 +324,41 @@ def _field_paths(model: BaseModel, prefix: str = "") -> list[str]:
     return paths
 
 
+def shocks_outside_period(scenario: Scenario) -> list[tuple[str, str]]:
+    """Shocks (with months > 0) that lie wholly outside the simulated period: ``(name, problem)``."""
+    first, last = parse_month(scenario.period.start), parse_month(scenario.period.end)
+    found = []
+    for name, shock in scenario.shocks.items():
+        if shock.months == 0:
+            continue
+        start = parse_month(shock.start)
+        ends = start + shock.months + shock.recovery_months - 1
+        if start > last or ends < first:
+            found.append((name, f"the shock ({shock.start}, {shock.months} months + {shock.recovery_months} of "
+                          f"recovery) lies outside the period {scenario.period.start} to {scenario.period.end} "
+                          "and has no effect; move it into the period, change the period, or set its months = 0"))
+    return found
+
+
+def scenario_warnings(scenario: Scenario, file: str | Path) -> list[str]:
+    """One line per thing in a valid scenario that probably is not what its author meant.
+
+    A shock inherited from a parent file that the child's period leaves out (the child is
+    refused only when one file set both, see :func:`check_scenario`).
+    """
+    return [f"{_display(Path(file))}: shocks.{name}: {problem}" for name, problem in shocks_outside_period(scenario)]
+
+
 def check_scenario(scenario: Scenario, resolved: ResolvedFile) -> None:
     """Checks beyond the schema that only make sense for a scenario file.
 
     * ``name`` is path-safe (it names results directories and keys batch results);
     * ``description`` is one line (``startup-sim scenarios`` lists it);
     * every target's ``metric`` is a metric the simulator reports;
-    * every ``[sources]`` key names a field of the scenario (a typo would silently not apply).
+    * every ``[sources]`` key names a field of the scenario (a typo would silently not apply);
+    * a shock set in the file that sets the period, or in a file extending it (or with the
+      default period), overlaps the period (outside it, it would silently have no effect; an inherited one only gives a
+      warning, :func:`scenario_warnings`).
 
     Raises:
         ScenarioError: The first rule broken, naming the file and key.
@@ -348,6 +377,15 @@ def check_scenario(scenario: Scenario, resolved: ResolvedFile) -> None:
             close = _closest(target.metric, known)
             hint = f"; did you mean '{close}'?" if close else f"; known metrics: {', '.join(known)}"
             raise fail(("targets",), f"targets.{i}.metric", f"unknown metric {target.metric!r}{hint}")
+    period_from = {resolved.origin(("period", key)) for key in ("start", "end")} if "period" in resolved.data else set()
+    for name, problem in shocks_outside_period(scenario):
+        if ("shocks", name) not in resolved.origins:
+            continue
+        depth = {path: i for i, path in enumerate(resolved.chain)}  # 0: the file itself
+        shock_from = resolved.origin(("shocks", name))
+        # refuse when the shock was written knowing the period (same file, or a file extending it)
+        if not period_from or depth.get(shock_from, 0) <= min(depth.get(p, 0) for p in period_from):
+            raise fail(("shocks", name), f"shocks.{name}.start", problem)
     fields = _field_paths(scenario)
     valid = set(fields)
     for key in scenario.sources:
