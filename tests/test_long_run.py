@@ -97,9 +97,11 @@ def test_labour_demand_elasticity_within_published_range():
     assert np.mean(total) > -2.0, total  # against -3.8 before issue 14
 
 
-def test_start_up_loans_keep_viable_firms_alive():
-    """Paired firms (same seed): founders who borrow in the baseline survive more often than the same
-    founders' firms when the loan programme is off and they get no loan (Evans & Jovanovic 1989)."""
+def test_loans_keep_viable_firms_alive():
+    """Paired firms (same seed): founders who borrow in the baseline (start-up or 2022 emergency loans)
+    survive more often than the same founders' firms when the loan programme is off and they get no
+    loan (Evans & Jovanovic 1989; Holtz-Eakin, Joulfaian & Rosen 1994): without the loan some run out
+    of cash. bench_liquidity.py prints the figures, start-up loans apart."""
     scenario = load_scenario(PUTUO)
     no_loans = scenario.model_copy(deep=True)
     no_loans.policy.loan_interest_subsidy.enabled = False
@@ -110,5 +112,9 @@ def test_start_up_loans_keep_viable_firms_alive():
     alive_with = with_loan.loc[borrowers, "censored"].mean()
     alive_without = without.loc[borrowers, "censored"].mean()
     longer = (with_loan.loc[borrowers, "lifetime_months"] > without.loc[borrowers, "lifetime_months"]).mean()
-    assert alive_with > alive_without + 0.03, (alive_with, alive_without)
-    assert longer > 0.05
+    assert alive_with > alive_without + 0.02, (alive_with, alive_without)
+    assert longer > 0.03
+    start_up = borrowers[~with_loan.loc[borrowers, "emergency_loan"].to_numpy()]
+    cash_out_with = (with_loan.loc[start_up, "exit_reason"] == "cash_out").mean()
+    cash_out_without = (without.loc[start_up, "exit_reason"] == "cash_out").mean()
+    assert cash_out_without > cash_out_with  # start-up loans: fewer firms run out of cash
