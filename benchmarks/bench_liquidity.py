@@ -2,8 +2,9 @@
 
 Runs the Putuo baseline and the same scenario with the loan programme off (same seed: slot ``i`` is
 the same founder in both runs) and compares, for the founders who borrow in the baseline (start-up
-or 2022 emergency loans; start-up loans also apart) and get no loan without the programme: the share alive at the end, three-year survival and how exits split
-between running out of cash and closing on poor prospects. Evans & Jovanovic (1989) and
+or 2022 emergency loans; start-up loans also apart) and get no loan without the programme: the
+share alive at the end, three-year survival and how exits split between running out of cash and
+closing on poor prospects. Evans & Jovanovic (1989) and
 Holtz-Eakin, Joulfaian & Rosen (1994) find that liquidity constraints shorten young firms' lives.
 
 Usage:
