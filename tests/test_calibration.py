@@ -65,7 +65,7 @@ def recovered(baseline, synthetic, tmp_path_factory):
 def test_data_file_statistics_sources_and_parameters(baseline):
     data = load_calibration_data(DATA)
     by_name = {s.name: s for s in data.statistics}
-    assert [by_name[f"death_rate_year_{k}"].observed for k in range(1, 6)] == [0.016, 0.063, 0.095, 0.085, 0.085]
+    assert [by_name[f"death_rate_year_{k}"].observed for k in range(1, 6)] == [0.204, 0.142, 0.117, 0.095, 0.084]
     assert by_name["jobs_per_surviving_firm"].observed == pytest.approx(8.4)
     assert all(s.standard_error > 0 and s.source and s.note for s in data.statistics)
     assert "SAIC" in by_name["death_rate_year_3"].source

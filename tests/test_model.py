@@ -219,16 +219,18 @@ def test_tight_budget_is_never_overspent(putuo):
 
 # -------------------------------------------------------------- calibration target
 # SAIC (2013) yearly death rates by firm age: 1.6%, 6.3%, 9.5% (the peak), then above 8%.
-SAIC_DEATH_RATES = {1: 0.016, 2: 0.063, 3: 0.095, 4: 0.085, 5: 0.085}
-# Tolerance 2.5 percentage points: the SAIC profile is national (2000-2012) while the baseline is one
-# Shanghai district with the 2020 and 2022 shocks, and "above 8%" for years 4-5 is read as 8.5%; with
-# ~20,000 firms the seed-to-seed spread of a yearly rate is about 0.5 pp (years 4-5 rest on fewer
-# firms), so the tolerance measures model fit, not noise. The calibrated baseline is within 1.2 pp.
-TOLERANCE = 0.025
+CLOSURE_DEATH_RATES = {1: 0.204, 2: 0.142, 3: 0.117, 4: 0.095, 5: 0.084}
+# The model's exits are economic closures (issue 14): the calibration targets closure rates of new
+# establishments (U.S. BLS Business Employment Dynamics, 1994 cohort; data/calibration/shanghai.toml),
+# no longer SAIC's deregistration profile (1.6% in year 1), which lags closure.
+# Tolerance 3 percentage points: the closure profile is transferred from U.S. establishments to one
+# Shanghai district with the 2020 and 2022 shocks; with ~15,000 firms the seed-to-seed spread of a
+# yearly rate is about 0.5-1 pp (years 4-5 rest on fewer firms).
+TOLERANCE = 0.03
 
 
-def test_baseline_death_rates_follow_the_saic_profile(putuo):
+def test_baseline_death_rates_follow_the_closure_profile(putuo):
     rates = death_rates_by_age(run(putuo, seed=2024, scale=1.0).firms)
-    for year, observed in SAIC_DEATH_RATES.items():
+    for year, observed in CLOSURE_DEATH_RATES.items():
         assert abs(rates[year] - observed) <= TOLERANCE, (year, rates[year], observed)
-    assert rates[1] < rates[2] < rates[3] + 0.01  # low in year 1, rising to a peak around year 3
+    assert rates[1] > rates[2] > rates[3]  # closure is most frequent in the first year, then falls

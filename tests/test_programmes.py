@@ -10,7 +10,7 @@ import pytest
 from sim.calendar import parse_month
 from sim.core.bank import Bank
 from sim.core.context import Context
-from sim.core.firms import FirmPopulation
+from sim.core.firms import SHOCK_ROWS, FirmPopulation
 from sim.core.population import N_UNIFORMS, PROGRAMMES
 from sim.policy.base import Programme
 from sim.policy.registry import LEVERS, build_programmes, lever_labels, lever_names
@@ -59,7 +59,7 @@ def test_programme_runs_every_hook_on_a_hand_made_population(name):
     programme.pay_at_opening(alive[:2])
     admitted = programme.admit(alive)
     programme.pay_at_admission(admitted)
-    account = firms.open_account(alive, np.zeros((2, firms.n)), 0.0, np.ones(alive.size), DECEMBER)
+    account = firms.open_account(alive, np.zeros((SHOCK_ROWS, firms.n)), 0.0, np.ones(alive.size), DECEMBER)
     credited = programme.pay_monthly(account)
     assert credited is None or credited.shape == alive.shape
     per_person = programme.per_person_support_yuan(account)
@@ -83,7 +83,7 @@ def test_disabled_programmes_pay_nothing():
         getattr(policy, name).enabled = False
     programmes = build_programmes(ctx, policy)
     alive = np.flatnonzero(firms.alive[: firms.n])
-    account = firms.open_account(alive, np.zeros((2, firms.n)), 0.0, np.ones(alive.size), DECEMBER)
+    account = firms.open_account(alive, np.zeros((SHOCK_ROWS, firms.n)), 0.0, np.ones(alive.size), DECEMBER)
     for programme in programmes:
         programme.connect_lender(bank)
         programme.pay_at_opening(alive)

@@ -30,6 +30,13 @@ MIN_NET_COST_YUAN = 1.0
 stays finite when support covers the whole cost."""
 PAID_OFF_YUAN = 1e-6
 """A loan balance below this (yuan) counts as repaid (rounding of equal instalments)."""
+DRIFT_REFERENCE_STAFF = 10.0
+"""Staff at which permanent productivity shocks have sd ``permanent_drift_sd`` (persons); the sd
+scales as ``(staff / DRIFT_REFERENCE_STAFF) ** -drift_size_exponent`` (a normalisation, not a
+behavioural parameter)."""
+SHOCK_ROWS = 3
+"""Rows of the monthly standard normal draws :meth:`FirmPopulation.open_account` takes: transitory
+productivity, revenue noise, permanent productivity."""
 
 
 @dataclass
@@ -119,19 +126,37 @@ class FirmPopulation(FirmArrays):
         self, alive: np.ndarray, shocks: np.ndarray, extra_log_productivity: np.ndarray | float,
         demand: np.ndarray, month: int,
     ) -> MonthAccount:
-        """Productivity walks, then the month's revenue and gross costs of live firms.
+        """Productivity moves, then the month's revenue and gross costs of live firms.
+
+        A firm's log productivity is its permanent level (its market: shocks that shrink with size,
+        ``permanent_drift_sd x (staff / 10) ** -drift_size_exponent``, after Stanley et al. 1996,
+        reverting over decades to the level at entry, ``permanent_persistence_annual``) plus a
+        deviation that reverts towards it (AR(1) with annual
+        persistence ``productivity_persistence_annual``, after Foster, Haltiwanger & Syverson
+        2008, innovations of sd ``productivity_walk_sd``). The reversion keeps the dispersion of
+        sizes bounded in the long run; the permanent walk keeps some firms declining at every age.
 
         Args:
             alive: Live firms (sorted).
-            shocks: Standard normal draws of shape (2, n): productivity walk and revenue noise.
+            shocks: Standard normal draws of shape (:data:`SHOCK_ROWS`, n): transitory productivity,
+                revenue noise, permanent productivity.
             extra_log_productivity: Programmes' productivity gains this month (e.g. mentoring).
             demand: Demand index of each firm's sector this month.
             month: Absolute month.
         """
         b = self.behaviour
-        self.log_quality[alive] += b.productivity_walk_sd * shocks[0, alive]
         staff = self.employees[alive]
         employees = staff.astype(np.float64)
+        rho = self.monthly_persistence()
+        drift_sd = b.permanent_drift_sd * np.power(
+            np.maximum(employees, 1.0) / DRIFT_REFERENCE_STAFF, -b.drift_size_exponent
+        )
+        entry = self.log_quality_entry[alive]
+        rho_permanent = b.permanent_persistence_annual ** (1.0 / 12.0)
+        permanent = entry + rho_permanent * (self.log_quality_permanent[alive] - entry) + drift_sd * shocks[2, alive]
+        deviation = rho * (self.log_quality[alive] - self.log_quality_permanent[alive])
+        self.log_quality[alive] = permanent + deviation + b.productivity_walk_sd * shocks[0, alive]
+        self.log_quality_permanent[alive] = permanent
         noise = np.exp(b.revenue_noise_sd * shocks[1, alive] - 0.5 * b.revenue_noise_sd**2)
         factor = self.revenue_factor(alive, month, extra_log_productivity)
         revenue = factor * demand * self.staff_power(staff) * noise
@@ -155,15 +180,66 @@ class FirmPopulation(FirmArrays):
         self.last_profit[alive] = profit
         self.loss_months[alive] = np.where(profit < 0, self.loss_months[alive] + 1, 0)
 
-    def leaving(self, alive: np.ndarray) -> np.ndarray:
-        """Firms out of cash close; so do founders after a long run of losses.
+    def monthly_persistence(self) -> float:
+        """Monthly AR(1) coefficient of the productivity deviation from its permanent level."""
+        return float(self.behaviour.productivity_persistence_annual ** (1.0 / 12.0))
+
+    def forecast_revenue_factor(self, idx: np.ndarray, revenue_factor: np.ndarray) -> np.ndarray:
+        """Revenue factor a founder expects ``exit_forecast_months`` ahead: the deviation of
+        productivity from its permanent level decays, the permanent level is expected to stay.
+        """
+        b = self.behaviour
+        decay = self.monthly_persistence() ** b.exit_forecast_months
+        deviation = self.log_quality[idx] - self.log_quality_permanent[idx]
+        return revenue_factor * np.exp((decay - 1.0) * deviation)
+
+    def leaving(self, account: MonthAccount, per_person_support: np.ndarray) -> np.ndarray:
+        """Firms out of cash close; founders close on poor prospects after a run of losses.
+
+        Exit on prospects (Jovanovic 1982; Evans & Jovanovic 1989): after
+        ``voluntary_exit_loss_months`` loss-making months in a row, the founder forecasts the
+        firm's productivity ``exit_forecast_months`` ahead (the transitory part reverting) and
+        closes if the monthly profit at the size that productivity supports (net of per-person
+        support) would still be negative; the founder's own pay is part of the wage bill, so a
+        zero profit is the outside option. A firm in a bad spell with good prospects goes on as
+        long as its cash (own, borrowed or granted) lasts: liquidity decides whether it survives.
+
+        Args:
+            account: The month's operating account of the live firms.
+            per_person_support: Public support per additional employee (yuan/month), per firm.
 
         Returns:
-            Boolean mask over ``alive``: True for firms that exit this month.
+            Boolean mask over ``account.idx``: True for firms that exit this month.
         """
+        alive = account.idx
         cash_out = self.cash[alive] < 0
-        voluntary = ~cash_out & (self.loss_months[alive] >= self.behaviour.voluntary_exit_loss_months)
+        patience_over = self.loss_months[alive] >= self.behaviour.voluntary_exit_loss_months
+        forecast = self.forecast_revenue_factor(alive, account.revenue_factor)
+        demand = self.planning_demand(account.demand)
+        size = np.maximum(self.planned_staff(forecast * demand, per_person_support), 1.0)
+        net_cost = np.maximum(self.cost_per_person_yuan() - per_person_support, MIN_NET_COST_YUAN)
+        expected_profit = (
+            forecast * demand * np.power(size, self.behaviour.returns_to_scale)
+            - net_cost * size - self.behaviour.fixed_cost_yuan_month
+        )
+        voluntary = ~cash_out & patience_over & (expected_profit < 0)
         return cash_out | voluntary
+
+    def planned_staff(self, productivity: np.ndarray, per_person_support: np.ndarray) -> np.ndarray:
+        """Staff a firm plans for at ``productivity`` (revenue factor x planned demand), persons.
+
+        The size its market supports is where the marginal revenue of a person,
+        ``returns_to_scale x revenue / E``, equals the gross cost of a person. Public support
+        that lowers the net cost moves it only with ``labour_demand_elasticity`` (a demand limit:
+        a cheaper person wins the firm part of a larger market, not the profitable size of an
+        unlimited one), so ``E = E_market x (net cost / gross cost) ** elasticity``.
+        """
+        b = self.behaviour
+        gross_cost = self.cost_per_person_yuan()
+        net_cost = np.maximum(gross_cost - per_person_support, MIN_NET_COST_YUAN)
+        with np.errstate(over="ignore"):
+            market = np.power(b.returns_to_scale * productivity / gross_cost, 1.0 / (1.0 - b.returns_to_scale))
+        return np.minimum(market * np.power(net_cost / gross_cost, b.labour_demand_elasticity), NUMERICAL_MAX_STAFF)
 
     def close(self, exits: np.ndarray, month: int) -> None:
         """Close firms ``exits`` (their loans settled first by the bank) and record why."""
@@ -185,26 +261,21 @@ class FirmPopulation(FirmArrays):
         revenue_factor: np.ndarray,
         demand: np.ndarray,
     ) -> None:
-        """Move staff part of the way towards the profitable size, as far as cash allows.
+        """Move staff part of the way towards the planned size, as far as cash allows.
 
-        The profitable size ``E*`` equates the marginal revenue of a person,
-        ``returns_to_scale x revenue / E``, with their cost net of public support, at the demand
-        the firm plans for (a shock passes through only partly: firms hoard labour through
-        temporary falls). A firm closes ``hiring_adjustment_share`` of a shortfall
+        The planned size is :meth:`planned_staff` at the demand the firm plans for (a shock passes
+        through only partly: firms hoard labour through temporary falls). A firm closes
+        ``hiring_adjustment_share`` of a shortfall
         (``shedding_adjustment_share`` of an excess) each month, rounding at random, and hires
         only while its cash covers ``hiring_cash_buffer_months`` of the enlarged costs. A firm
         losing money with less than a month's costs in cash also sheds that share of its staff.
         """
         b = self.behaviour
-        beta = b.returns_to_scale
         employees = self.employees[idx].astype(np.float64)
         cash = self.cash[idx]
         gross_cost = self.cost_per_person_yuan()
-        net_cost = np.maximum(gross_cost - per_person_support, MIN_NET_COST_YUAN)
-        productivity = revenue_factor * self.planning_demand(demand)
-        with np.errstate(over="ignore"):
-            target = np.power(beta * productivity / net_cost, 1.0 / (1.0 - beta))
-        gap = np.minimum(target, NUMERICAL_MAX_STAFF) - employees
+        target = self.planned_staff(revenue_factor * self.planning_demand(demand), per_person_support)
+        gap = target - employees
         u = hire_u[idx]
         hires = np.floor(b.hiring_adjustment_share * np.maximum(gap, 0.0) + u)
         affordable = np.floor(

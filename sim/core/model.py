@@ -24,7 +24,7 @@ import numpy as np
 from sim.calendar import month_range, parse_month
 from sim.core.bank import Bank
 from sim.core.context import CORE_STREAMS, Clock, Context, spawn_streams
-from sim.core.firms import FirmPopulation, MonthAccount
+from sim.core.firms import SHOCK_ROWS, FirmPopulation, MonthAccount
 from sim.core.population import N_UNIFORMS
 from sim.core.shocks import demand_index, relief_months
 from sim.policy.base import Programme
@@ -118,7 +118,7 @@ class StartupEcosystem(mesa.Model):
         draws, hire_u = self._monthly_draws(pop.n)
         account = self._operate(alive, draws)
         per_person_support = self._per_person_support(account)
-        leaving = pop.leaving(alive)
+        leaving = pop.leaving(account, per_person_support)
         exits, survivors = alive[leaving], alive[~leaving]
         self.bank.write_off(exits)
         pop.close(exits, self.clock.month)
@@ -139,18 +139,20 @@ class StartupEcosystem(mesa.Model):
             self.running = False
 
     def _monthly_draws(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """The month's firm shocks for every arrived slot: two standard normals and a uniform each.
+        """The month's firm shocks for every arrived slot: :data:`SHOCK_ROWS` standard normals and a
+        uniform each.
 
-        The same numbers as ``standard_normal((2, n))`` then ``random(n)``, drawn into a buffer
-        reused from month to month instead of new arrays.
+        The same numbers as ``standard_normal((SHOCK_ROWS, n))`` then ``random(n)``, drawn into a
+        buffer reused from month to month instead of new arrays.
         """
-        if self._draw_buffer.size < 3 * n:
-            self._draw_buffer = np.empty(3 * max(n, self.population.capacity))
+        rows = SHOCK_ROWS + 1
+        if self._draw_buffer.size < rows * n:
+            self._draw_buffer = np.empty(rows * max(n, self.population.capacity))
         rng = self.streams["dynamics"]
-        normals, uniforms = self._draw_buffer[: 2 * n], self._draw_buffer[2 * n : 3 * n]
+        normals, uniforms = self._draw_buffer[: SHOCK_ROWS * n], self._draw_buffer[SHOCK_ROWS * n : rows * n]
         rng.standard_normal(out=normals)
         rng.random(out=uniforms)
-        return normals.reshape(2, n), uniforms
+        return normals.reshape(SHOCK_ROWS, n), uniforms
 
     # ------------------------------------------------------------- arrivals
     def _arrive(self) -> np.ndarray:

@@ -51,7 +51,8 @@ class FirmArrays:
     """
 
     _FLOAT = (
-        "log_quality", "log_quality_entry", "log_boost", "own_capital", "cash", "bank_noise", "incubator_noise",
+        "log_quality", "log_quality_entry", "log_quality_permanent", "log_boost", "own_capital", "cash",
+        "bank_noise", "incubator_noise",
         "u_register", "u_loan_apply", "u_incubation_apply", "u_state_premises", "u_take_up",
         "loan_balance", "loan_rate", "loan_instalment", "loan_disbursed_total", "last_profit",
     )
@@ -165,6 +166,7 @@ class FirmArrays:
             self._team_size_cdf, u[:, _U_TEAM], side="right"
         ).astype(np.int32)
         self.log_quality_entry[idx] = self.log_quality[idx]
+        self.log_quality_permanent[idx] = self.log_quality[idx]
         self.u_register[idx] = u[:, _U_REGISTER]
         self.u_loan_apply[idx] = u[:, _U_LOAN_APPLY]
         self.bank_noise[idx] = ndtri(u[:, _U_BANK_NOISE])
