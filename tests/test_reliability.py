@@ -320,6 +320,9 @@ def test_case7_period_labels_shocks_and_bom(tmp_path, capsys):
     html = (batch / "report.html").read_text()
     assert "2010-2012" in html
 
+    code, _, err = cli(capsys, "validate", short)
+    assert code == 0 and "warning:" in err and "shocks.outbreak_2020" in err
+
     late = tmp_path / "late.toml"
     late.write_text(f'extends = "{BASELINE}"\nname = "late"\n[shocks.late]\nstart = "2150-01"\nmonths = 2\n')
     code, _, err = cli(capsys, "validate", late)

@@ -18,7 +18,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from sim.errors import ScenarioError, UsageError
-from sim.scenario.files import load_resolved, load_scenario, scenario_to_toml
+from sim.scenario.files import load_resolved, load_scenario, scenario_to_toml, scenario_warnings
 from sim.scenario.schema import Scenario
 
 DEFAULT_DIR = "scenarios"
@@ -79,6 +79,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for path in files:
         if path in good:
             print(f"OK     {path}  ({good[path].name})")
+            for line in scenario_warnings(good[path], path):
+                print(f"warning: {line}", file=sys.stderr)
     for error in errors:
         print(f"error: {error}", file=sys.stderr)
     if len(files) > 1:

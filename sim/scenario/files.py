@@ -325,18 +325,19 @@ def _field_paths(model: BaseModel, prefix: str = "") -> list[str]:
 
 
 def shocks_outside_period(scenario: Scenario) -> list[tuple[str, str]]:
-    """Shocks (with months > 0) that lie wholly outside the simulated period: ``(name, problem)``."""
+    """Shocks that are on (months and depth > 0) and lie wholly outside the period: ``(name, problem)``."""
     first, last = parse_month(scenario.period.start), parse_month(scenario.period.end)
     found = []
     for name, shock in scenario.shocks.items():
-        if shock.months == 0:
+        if shock.months == 0 or (shock.depth == 0 and not shock.relief_package):  # switched off
             continue
         start = parse_month(shock.start)
         ends = start + shock.months + shock.recovery_months - 1
         if start > last or ends < first:
             found.append((name, f"the shock ({shock.start}, {shock.months} months + {shock.recovery_months} of "
                           f"recovery) lies outside the period {scenario.period.start} to {scenario.period.end} "
-                          "and has no effect; move it into the period, change the period, or set its months = 0"))
+                          "and has no effect; move it into the period, change the period, or switch it off "
+                          "(depth = 0.0)"))
     return found
 
 
