@@ -280,6 +280,11 @@ class LprStep(Section):
         return value
 
 
+GUARANTEED_LOAN_RULE = (
+    "Ministry of Finance, PBOC and MOHRSS, Cai Jin [2020] No. 21 on guaranteed start-up loans: individuals "
+    "up to 3 years, small firms up to 2 years; for loans from 2021 the part of the rate below LPR - 150 bp is "
+    "paid by the borrower and the rest subsidised"
+)
 LPR_SOURCE = (
     "National Interbank Funding Center, one-year LPR: 4.31% (2018, before the reform), 4.15-4.25% "
     "(late 2019), 3.85% (from April 2020 through 2021), 3.70% (January 2022), 3.65% (from August 2022)"
@@ -330,8 +335,9 @@ class Bank(Section):
         description="share of founders with collateral acceptable without a guarantee",
     )
     loan_term_months: int = param(
-        36, unit="months", source="Shanghai guaranteed start-up loans: term up to 3 years",
-        low=24, high=36, ge=1, le=360, description="loan term, equal principal instalments",
+        36, unit="months", source="assumption: commercial start-up loans as long as guaranteed ones for individuals",
+        low=12, high=36, ge=1, le=360,
+        description="term of a loan on market terms (no public support), equal principal instalments",
     )
     recovery_rate: float = param(
         0.2, unit="share", source=A, low=0.0, high=0.5, ge=0, le=1,
@@ -355,9 +361,26 @@ class LoanInterestSubsidy(Section):
         description="staff at registration from which the founder borrows as a firm",
     )
     interest_subsidy_share: float = param(
-        1.0, unit="share of interest", ge=0, le=1, low=0.0, high=1.0,
-        source="Shanghai guaranteed start-up loans carry full interest subsidy (assumption for the share)",
-        description="share of the borrower's interest paid by the programme",
+        1.0, unit="share of the rule's subsidy", ge=0, le=1, low=0.0, high=1.0,
+        source=f"{GUARANTEED_LOAN_RULE} (1 = the subsidy as the rule sets it)",
+        description="share of the documented interest subsidy (the rate above LPR - borrower_rate_below_lpr_pp) "
+        "the programme pays",
+    )
+    borrower_rate_below_lpr_pp: float = param(
+        1.5, unit="percentage points/year", ge=0, le=30, low=0.0, high=1.5, source=GUARANTEED_LOAN_RULE,
+        description="the borrower of a guaranteed start-up loan pays the rate up to LPR minus this; the rest is subsidised",
+    )
+    individual_term_months: int = param(
+        36, unit="months", ge=1, le=360, low=24, high=36, source=GUARANTEED_LOAN_RULE,
+        description="term of a guaranteed start-up loan to an individual (at most 3 years)",
+    )
+    firm_term_months: int = param(
+        24, unit="months", ge=1, le=360, low=12, high=24, source=GUARANTEED_LOAN_RULE,
+        description="term of a guaranteed start-up loan to a small firm (at most 2 years)",
+    )
+    emergency_loan_term_months: int = param(
+        12, unit="months", source=f"{SEED_PUTUO_RELIEF_2023}:23 (Kaopu loan); term assumption (working-capital loan)",
+        low=6, high=24, ge=1, le=360, description="term of an emergency (Kaopu) loan",
     )
     guarantee_loss_share: float = param(
         0.8, unit="share of loss", source=A, low=0.5, high=1.0, ge=0, le=1,
@@ -370,7 +393,7 @@ class LoanInterestSubsidy(Section):
     )
     annual_budget_yuan: float = param(
         30_000_000.0, unit="yuan/year", source=A, low=10_000_000.0, high=80_000_000.0, ge=0,
-        description="annual budget for interest subsidies and guarantee losses",
+        description="annual budget for interest subsidies (guarantee payouts are contracts paid outside it)",
     )
 
 
@@ -392,15 +415,18 @@ class RentRelief(Section):
     shock_waiver_share: float = param(
         0.3, unit="share of firms", source=f"{SEED_PUTUO_RELIEF_2023}:23 (state-owned premises waive rent); share assumption",
         low=0.1, high=0.5, ge=0, le=1,
-        description="share of firms whose rent is waived in relief-package shock months",
+        description="share of firms (SME and individual tenants of state-owned premises) whose rent is waived",
     )
     shock_waiver_months: int = param(
-        3, unit="months", source=f"{SEED_PUTUO_RELIEF_2023}:23; length assumption", low=1, high=6,
-        ge=0, le=24, description="months of rent waived from the start of a relief-package shock",
+        6, unit="months", low=3, high=6, ge=0, le=24,
+        source=f"{SEED_PUTUO_RELIEF_2023}:23 (state-owned premises waive SME rent); Shanghai Municipal Government, "
+        "measures to support enterprises in the 2022 epidemic (March 2022): 3 months' rent waived in 2022, 6 months "
+        "in districts with medium- or high-risk areas (all districts in the April-May lockdown)",
+        description="months of rent waived from the first month of a relief-package shock, whatever the shock's length",
     )
     annual_budget_yuan: float = param(
         20_000_000.0, unit="yuan/year", source=A, low=5_000_000.0, high=60_000_000.0, ge=0,
-        description="annual budget for rent subsidies and waivers",
+        description="annual budget for rent subsidies (the waiver is a mandate on state-owned landlords, paid outside it)",
     )
 
 
@@ -409,8 +435,9 @@ class Incubation(Section):
 
     enabled: bool = True
     initial_bases: int = param(
-        12, unit="bases", source=f"assumption: chosen so the stock reaches the 15 bases reported in 2022 ({SEED_PUTUO_REPLY_2022}:41)",
-        low=10, high=15, ge=0, le=10_000,
+        12, unit="bases", low=10, high=30, ge=0, le=10_000,
+        source=f"assumption: Putuo 12, so the stock reaches the 15 bases reported in 2022 ({SEED_PUTUO_REPLY_2022}:41); "
+        f"up to 30 for Yangpu, a national double-innovation demonstration base ({SEED_YANGPU_PLAN_2020}:25)",
     )
     new_bases_per_year: float = param(
         0.65, unit="bases/year", source=f"assumption: 12 -> 15 bases by mid-2022 ({SEED_PUTUO_REPLY_2022}:41)",
@@ -636,6 +663,12 @@ class Policy(Section):
     rd_projects: RdProjects = Field(default_factory=RdProjects)
 
 
+REGISTRATIONS_2022 = (
+    "Tianyancha company-registration data reported by Bloomberg (14 June 2022): companies registered in "
+    "Shanghai March-May 2022 fell 63% year on year (the citywide lockdown ran April-May); range 0.5-0.85"
+)
+
+
 class Shock(Section):
     """A demand shock: revenue falls by ``depth`` x sector sensitivity, then recovers linearly."""
 
@@ -648,6 +681,12 @@ class Shock(Section):
     recovery_months: int = param(3, unit="months", source=A, low=1, high=12, ge=0, le=120)
     relief_package: bool = Field(
         False, description="programmes' emergency measures (rent waivers, emergency loans) apply"
+    )
+    registration_fall: float = param(
+        0.0, unit="share of registrations", low=0.0, high=0.9, ge=0, le=1,
+        source=f"{REGISTRATIONS_2022}; 0 where no statistic is used (assumption)",
+        description="share of the registrations that would otherwise happen lost in the shock's months "
+        "(registration offices closed, founders confined)",
     )
 
     @field_validator("start")
@@ -665,11 +704,16 @@ class SectorExposure(Section):
     consumer: float = param(1.0, unit="share", source=A, low=0.8, high=1.0, ge=0, le=1)
 
 
+LOCKDOWN_2022_REGISTRATION_FALL = 0.63
+"""Registrations lost in the months of the 2022 lockdown (see :data:`REGISTRATIONS_2022`)."""
+
+
 def _default_shocks() -> dict[str, Shock]:
     return {
         "outbreak_2020": Shock(start="2020-02", months=2, depth=0.45, recovery_months=4),
         "lockdown_2022": Shock(
-            start="2022-04", months=2, depth=0.7, recovery_months=3, relief_package=True
+            start="2022-04", months=2, depth=0.7, recovery_months=3, relief_package=True,
+            registration_fall=LOCKDOWN_2022_REGISTRATION_FALL,
         ),
     }
 
