@@ -238,6 +238,32 @@ def test_registration_index_falls_in_the_lockdown_months_only():
     np.testing.assert_allclose(index, [1, 1, 1, 1 - fall, 1 - fall, 1, 1, 1, 1, 1, 1, 1])
 
 
+def test_a_subsidy_worth_a_quarter_of_first_year_costs_has_the_published_deadweight():
+    scenario = Scenario(name="entry", description="founders of median quality", district="putuo")
+    n = 10_000
+    firms = FirmPopulation(scenario, expected_arrivals=n)
+    new = firms.arrive(JANUARY, np.random.default_rng(2).random((n, N_UNIFORMS)))
+    firms.log_quality[new] = 0.0
+    firms.u_take_up[new] = 0.0
+    firms.u_register[new] = (np.arange(n) + 0.5) / n  # an even grid: registrations are probabilities
+    without = firms.register(new, np.zeros(n), JANUARY).size
+    firms.registered[new] = firms.alive[new] = False
+    subsidy = 0.25 * firms.expected_start_cost_yuan(new)
+    with_subsidy = firms.register(new, subsidy, JANUARY).size
+    b = scenario.behaviour
+    p0, p1 = 0.5, 1 / (1 + np.exp(-b.registration_support_weight * b.support_awareness * 0.25))
+    assert without == round(n * p0) and with_subsidy == pytest.approx(n * p1, abs=1)
+    deadweight = without / with_subsidy  # every founder who registers without it registers with it
+    assert deadweight == pytest.approx(0.774, abs=0.002)
+    assert 0.5 <= deadweight <= 0.8  # the band evaluations of start-up subsidies report
+
+
+def test_the_documented_mix_raises_firms_started_by_a_plausible_margin(putuo):
+    off = only(putuo, None)
+    started = [simulate(s, seed=SEED, scale=SCALE).metrics["firms_started"] for s in (off, putuo)]
+    assert 1.005 < started[1] / started[0] < 1.05
+
+
 @pytest.fixture(scope="module")
 def putuo() -> Scenario:
     return load_scenario(PUTUO)
