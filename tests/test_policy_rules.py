@@ -228,6 +228,43 @@ def test_the_waiver_is_planned_in_full_and_the_subsidy_at_its_expected_share():
     np.testing.assert_allclose(per_person, [rent, rent, 0.0, 0.0])
 
 
+def test_private_landlords_cut_rent_as_far_as_the_district_reimburses_its_share():
+    ctx, firms, idx, programme = rent_world(budget_yuan=1e9)
+    firms.u_state_premises[idx] = [0.0, 0.35, 0.45, 0.9]  # waived, cut, cut, neither (0.3 + 0.3 x 0.7 = 0.51)
+    set_month(ctx, JANUARY, relief_since=0)
+    programme.start_month()
+    rent = 4 * firms.behaviour.rent_yuan_per_workstation_month
+    s = programme.settings
+    paid = programme.pay_monthly(account(firms, idx))
+    np.testing.assert_allclose(paid, [rent, s.private_cut_rent_share * rent, s.private_cut_rent_share * rent, 0.0])
+    row = PROGRAMMES.index("rent_relief")
+    reimbursed = s.private_cut_support_share * s.private_cut_rent_share * rent
+    np.testing.assert_allclose(firms.support_yuan[row, idx], [rent, reimbursed, reimbursed, 0.0])
+    assert programme.spent_this_month == pytest.approx(rent + 2 * reimbursed)
+    # without a budget the landlords cut nothing; the waiver stands
+    ctx, firms, idx, broke = rent_world(budget_yuan=0.0)
+    firms.u_state_premises[idx] = [0.0, 0.35, 0.45, 0.9]
+    set_month(ctx, JANUARY, relief_since=0)
+    broke.start_month()
+    np.testing.assert_allclose(broke.pay_monthly(account(firms, idx)), [rent, 0.0, 0.0, 0.0])
+
+
+def test_relief_defers_loan_principal_for_its_months_and_the_loan_runs_longer():
+    ctx, firms, idx, bank, programme = loan_world()
+    one = idx[:1]
+    firms.book_loan(one, np.array([120_000.0]), bank.market_rate_pct(), np.array([12]), ctx.clock.month,
+                    guaranteed=np.array([True]), subsidised=np.array([True]))
+    principal_paid = []
+    for t in range(8):
+        set_month(ctx, JANUARY + t, relief_since=t if t < 2 else -1)
+        programme.start_month()
+        interest_net, principal = bank.service_loans(one)
+        principal_paid.append(float(principal[0]))
+        assert interest_net[0] > 0  # interest is still due
+    assert principal_paid == [0.0] * 6 + [10_000.0] * 2
+    assert firms.loan_balance[one[0]] == pytest.approx(100_000.0)
+
+
 # ----------------------------------------------------------------------- entry
 def test_registration_index_falls_in_the_lockdown_months_only():
     scenario = load_scenario(PUTUO)

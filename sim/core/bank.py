@@ -53,6 +53,9 @@ class LoanTerms(Protocol):
     def emergency_term_months(self) -> int:
         """Term of an emergency loan (months)."""
 
+    def principal_deferred(self) -> bool:
+        """Principal instalments of outstanding loans are deferred this month (relief measure)."""
+
     def emergency_loan_yuan(self, monthly_cost_yuan: np.ndarray) -> np.ndarray:
         """Size of an emergency loan offered in a relief-package shock (yuan)."""
 
@@ -84,6 +87,10 @@ class MarketTerms:
 
     emergency_term_months = 0
     """No emergency loans."""
+
+    def principal_deferred(self) -> bool:
+        """No deferral."""
+        return False
 
     def emergency_loan_yuan(self, monthly_cost_yuan: np.ndarray) -> np.ndarray:
         """No emergency loans."""
@@ -225,7 +232,8 @@ class Bank(mesa.Agent):
 
     # ----------------------------------------------------------- loan service
     def service_loans(self, alive_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Charge this month's interest and instalment on outstanding loans.
+        """Charge this month's interest and instalment on outstanding loans (no instalment while
+        the public loan terms defer principal).
 
         Returns:
             ``(interest_net_yuan, principal_yuan)`` per firm in ``alive_idx``: interest after the
@@ -248,10 +256,12 @@ class Bank(mesa.Agent):
             borrower_pct = self.terms.borrower_rate_pct(self.lpr_pct_at(firms.loan_month[on]), rate_pct)
             entitled = balance[subsidised] * (rate_pct - borrower_pct) / 100.0 / 12.0
             subsidy[subsidised] = self.terms.pay_interest_subsidy(on, entitled)
+        interest_net[has_loan] = interest - subsidy
+        if self.terms.principal_deferred():
+            return interest_net, principal
         repay, finished = firms.repay_instalments(borrowers)
         self._add("repaid_yuan", float(repay.sum()))
         self._add("repaid_count", int(finished.sum()))
-        interest_net[has_loan] = interest - subsidy
         principal[has_loan] = repay
         return interest_net, principal
 

@@ -6,7 +6,9 @@ individuals for 3 years, 3 M as firms for 2 years) and covers ``guarantee_loss_s
 defaults, while the interest subsidy pays the part of the rate above LPR - 1.5 pp (Cai Jin [2020]
 No. 21), so the borrower pays about LPR - 1.5 pp; more capital-short founders apply for loans,
 start with more cash and pay less to service them; in relief-package shocks cash-short firms get
-one-year emergency loans on the same terms. The interest subsidy comes from the annual budget
+one-year emergency loans on the same terms, and outstanding loans defer their principal
+instalments for ``relief_deferral_months`` from the shock's first month (003:23, loan deferral and
+extension), which keeps cash in firms and lengthens their loans. The interest subsidy comes from the annual budget
 (paced over the year); guarantee payouts are contracts, paid in full outside it and booked as
 spend. The monthly table reports the commitments outstanding (interest subsidy still due on
 outstanding loans, and the guarantee's exposure). The bank's own screening and pricing live in
@@ -26,6 +28,19 @@ class LoanProgramme(Programme):
 
     name = "loan_interest_subsidy"
     lender: Bank | None = None
+    relief_start_month: int | None = None
+
+    def start_month(self) -> None:
+        """Reset the month's spend; a relief-package shock starting this month starts the deferral."""
+        super().start_month()
+        if self.ctx.clock.relief_months_since_start == 0:
+            self.relief_start_month = self.ctx.clock.month
+
+    def principal_deferred(self) -> bool:
+        """Loans' principal instalments are deferred this month (relief package)."""
+        if not self.enabled or self.relief_start_month is None:
+            return False
+        return 0 <= self.ctx.clock.month - self.relief_start_month < self.settings.relief_deferral_months
 
     def lending_terms(self) -> LoanTerms:
         """The public support behind the bank's start-up loans: this programme."""

@@ -9,7 +9,11 @@ for districts with medium- or high-risk areas, which in the 2022 lockdown covere
 waiver is a mandate on state-owned landlords, not a grant that can run out: it is paid in full
 outside the annual budget and booked as the programme's spend (public revenue forgone). Lower
 rent lowers the net cost of each workstation, so firms keep more cash, survive longer and can
-afford more staff.
+afford more staff. The package's third part (003:23) supports private landlords who cut rent: in
+the waiver months ``private_cut_share`` of the tenants of private premises have
+``private_cut_rent_share`` of their rent cut, of which the district reimburses
+``private_cut_support_share`` from the (paced) budget; a landlord cuts only as far as the district
+pays its share.
 """
 
 from __future__ import annotations
@@ -72,6 +76,16 @@ class RentReliefProgramme(Programme):
             return np.zeros(idx.size, dtype=bool)
         return self.firms.u_state_premises[idx] < self.settings.shock_waiver_share
 
+    def _private_cut(self, idx: np.ndarray) -> np.ndarray:
+        """Share of rent private landlords cut this month for firms ``idx`` (0 outside the waiver months)."""
+        s = self.settings
+        if not self.enabled or not self.waiver_in_force():
+            return np.zeros(idx.size)
+        u = self.firms.u_state_premises[idx]
+        upper = s.shock_waiver_share + s.private_cut_share * (1 - s.shock_waiver_share)
+        selected = (u >= s.shock_waiver_share) & (u < upper)
+        return np.where(selected, s.private_cut_rent_share, 0.0)
+
     def _subsidy_share(self, idx: np.ndarray) -> np.ndarray:
         """Share of the rent still due that the budgeted subsidy pays (0 where the rent is waived)."""
         pop = self.firms
@@ -88,7 +102,9 @@ class RentReliefProgramme(Programme):
         """
         if not self.enabled:
             return np.zeros(account.idx.size)
-        share = self._subsidy_share(account.idx) + self._waived(account.idx)
+        idx = account.idx
+        cut = self._private_cut(idx)
+        share = self._subsidy_share(idx) * (1 - cut) + cut + self._waived(idx)
         return share * account.rent_due_per_person_yuan
 
     def planned_per_person_support_yuan(self, account: MonthAccount) -> np.ndarray:
@@ -98,7 +114,9 @@ class RentReliefProgramme(Programme):
         if not self.enabled:
             return np.zeros(account.idx.size)
         idx = account.idx
-        share = self.expected_paid_share() * self._subsidy_share(idx) + self._waived(idx)
+        cut = self._private_cut(idx)
+        budgeted = self._subsidy_share(idx) * (1 - cut) + cut
+        share = self.expected_paid_share() * budgeted + self._waived(idx)
         return share * account.rent_due_per_person_yuan
 
     def expected_first_year_support_yuan(self, idx: np.ndarray) -> np.ndarray:
@@ -112,8 +130,8 @@ class RentReliefProgramme(Programme):
         return chance * s.subsidy_share * rent * min(12, s.max_firm_age_months)
 
     def pay_monthly(self, account: MonthAccount) -> np.ndarray:
-        """Pay this month's rent subsidy on the rent firms still owe, within the paced budget,
-        and the waiver in full (yuan per firm).
+        """Pay this month's rent subsidy and the support for private landlords' cuts within the
+        paced budget, and the waiver in full (yuan per firm credited: subsidy, whole cut, waiver).
         """
         idx = account.idx
         credited = np.zeros(idx.size)
@@ -123,7 +141,12 @@ class RentReliefProgramme(Programme):
         credited[waived] = self.pay_contract(idx[waived], account.rent_due_yuan[waived])
         self.waived_this_month = float(credited[waived].sum())
         self.waived_total_yuan += self.waived_this_month
-        credited += self.pay_pro_rata(idx, self._subsidy_share(idx) * account.rent_due_yuan)
+        cut = self._private_cut(idx) * account.rent_due_yuan
+        subsidy = self._subsidy_share(idx) * (account.rent_due_yuan - cut)
+        requested = subsidy + self.settings.private_cut_support_share * cut
+        paid = self.pay_pro_rata(idx, requested)
+        ratio = np.divide(paid, requested, out=np.zeros_like(paid), where=requested > 0)
+        credited += ratio * (subsidy + cut)  # the landlord's part of a cut only as far as the district pays
         return credited
 
     def monthly_record(self) -> dict[str, float]:

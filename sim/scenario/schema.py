@@ -389,6 +389,13 @@ class LoanInterestSubsidy(Section):
         24, unit="months", ge=1, le=360, low=12, high=24, source=GUARANTEED_LOAN_RULE,
         description="term of a guaranteed start-up loan to a small firm (at most 2 years)",
     )
+    relief_deferral_months: int = param(
+        6, unit="months", low=0, high=9, ge=0, le=60,
+        source=f"{SEED_PUTUO_RELIEF_2023}:23 (loan deferral and extension for SMEs); length assumption (PBOC 2022: "
+        "deferral of principal and interest for SMEs hit by the epidemic, to the end of 2022)",
+        description="months from the start of a relief-package shock in which outstanding loans' principal "
+        "instalments are deferred (the loan runs longer; interest is still due)",
+    )
     emergency_loan_term_months: int = param(
         12, unit="months", source=f"{SEED_PUTUO_RELIEF_2023}:23 (Kaopu loan); term assumption (working-capital loan)",
         low=6, high=24, ge=1, le=360, description="term of an emergency (Kaopu) loan",
@@ -434,6 +441,21 @@ class RentRelief(Section):
         "measures to support enterprises in the 2022 epidemic (March 2022): 3 months' rent waived in 2022, 6 months "
         "in districts with medium- or high-risk areas (all districts in the April-May lockdown)",
         description="months of rent waived from the first month of a relief-package shock, whatever the shock's length",
+    )
+    private_cut_share: float = param(
+        0.3, unit="share of private-premises tenants", low=0.1, high=0.6, ge=0, le=1,
+        source=f"{SEED_PUTUO_RELIEF_2023}:23 (support for non-state landlords who cut rent); share assumption",
+        description="share of tenants of private premises whose landlord cuts rent in the waiver months",
+    )
+    private_cut_rent_share: float = param(
+        0.5, unit="share of rent", low=0.25, high=1.0, ge=0, le=1,
+        source=f"{SEED_PUTUO_RELIEF_2023}:23; size assumption", description="share of the rent a private landlord cuts",
+    )
+    private_cut_support_share: float = param(
+        0.5, unit="share of the cut", low=0.2, high=1.0, gt=0, le=1,
+        source=f"{SEED_PUTUO_RELIEF_2023}:23 (funding for landlords who cut rent); share assumption",
+        description="share of a private landlord's rent cut the district reimburses (from the budget; landlords cut "
+        "only as far as they are reimbursed)",
     )
     annual_budget_yuan: float = param(
         20_000_000.0, unit="yuan/year", source=A, low=5_000_000.0, high=60_000_000.0, ge=0,
