@@ -265,7 +265,7 @@ class Behaviour(Section):
     )
     registration_support_weight: float = param(
         4.0, unit="logit per unit of support/start cost", low=2.0, high=8.0, ge=0, le=50,
-        source=f"calibrated to deadweight: {START_UP_SUBSIDY_DEADWEIGHT}",
+        source=f"set to the published deadweight: {START_UP_SUBSIDY_DEADWEIGHT}",
         description="how strongly the expected value of public support drives registration",
     )
     support_take_up_share: float = param(
