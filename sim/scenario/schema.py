@@ -439,7 +439,9 @@ class RentRelief(Section):
         6, unit="months", low=3, high=6, ge=0, le=24,
         source=f"{SEED_PUTUO_RELIEF_2023}:23 (state-owned premises waive SME rent); Shanghai Municipal Government, "
         "measures to support enterprises in the 2022 epidemic (March 2022): 3 months' rent waived in 2022, 6 months "
-        "in districts with medium- or high-risk areas (all districts in the April-May lockdown)",
+        "in districts with medium- or high-risk areas (all districts in the April-May lockdown); Shanghai SASAC "
+        "press conference 2022-04-22: small and micro tenants of state-owned enterprises have 6 months of 2022 rent "
+        "waived (over 80,000 tenants, over 10 bn yuan)",
         description="months of rent waived from the first month of a relief-package shock, whatever the shock's length",
     )
     private_cut_share: float = param(
