@@ -233,4 +233,6 @@ class StartupEcosystem(mesa.Model):
             row[f"spend_{programme.name}_yuan"] = programme.spent_this_month
             total += programme.spent_this_month
         row["spend_total_yuan"] = total
+        # of which contracts outside the annual budgets (guarantee payouts, the 2022 rent waiver)
+        row["spend_contracts_yuan"] = sum(p.contract_spent_this_month for p in self.programmes)
         self.records.append(row)

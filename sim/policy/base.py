@@ -83,6 +83,8 @@ class Programme(mesa.Agent):
         self.spent_this_month = 0.0
         """All spend this month, budgeted and contracted (yuan)."""
         self._budget_spent_this_month = 0.0
+        self.contract_spent_this_month = 0.0
+        """Spend on contracts outside the annual budget this month (yuan)."""
         self.entitled_by_month: dict[int, float] = defaultdict(float)
         """What firms were entitled to under budgeted payments, by absolute month (yuan)."""
         self.paid_by_month: dict[int, float] = defaultdict(float)
@@ -144,6 +146,7 @@ class Programme(mesa.Agent):
         year = self.ctx.clock.year
         if contract:
             self.contract_spent_by_year[year] += total
+            self.contract_spent_this_month += total
         else:
             self.spent_by_year[year] += total
             self._budget_spent_this_month += total
@@ -224,6 +227,7 @@ class Programme(mesa.Agent):
         """First thing each month: reset the month's spend counters (extend to open capacity)."""
         self.spent_this_month = 0.0
         self._budget_spent_this_month = 0.0
+        self.contract_spent_this_month = 0.0
 
     def lending_terms(self) -> LoanTerms | None:
         """Public loan support this programme offers the bank (None: none)."""
