@@ -3,7 +3,8 @@
 One :class:`Bank` agent stands for the district's lenders. It screens on a noisy view of the
 borrower's quality, requires collateral unless the guarantee fund stands behind the loan, prices
 at LPR + spread and books repayments and defaults. Public support (guarantee, interest subsidy,
-emergency loans) comes through :class:`LoanTerms`, which a programme provides (in the model,
+emergency loans, the rate a supported borrower pays and the terms of supported loans) comes
+through :class:`LoanTerms`, which a programme provides (in the model,
 :class:`sim.policy.loans.LoanProgramme`); without one the bank lends on market terms only.
 
 Accounting identity, in yuan of principal: disbursed = repaid + defaulted + outstanding.
@@ -42,11 +43,24 @@ class LoanTerms(Protocol):
     def loan_limit_yuan(self, initial_employees: np.ndarray) -> np.ndarray:
         """Cap on a supported start-up loan (yuan)."""
 
+    def borrower_rate_pct(self, lpr_pct: np.ndarray | float, rate_pct: np.ndarray | float) -> np.ndarray:
+        """Rate a supported borrower pays on a loan at ``rate_pct`` signed at ``lpr_pct`` (percent a year)."""
+
+    def term_months(self, initial_employees: np.ndarray) -> np.ndarray:
+        """Term of a supported start-up loan (months)."""
+
+    @property
+    def emergency_term_months(self) -> int:
+        """Term of an emergency loan (months)."""
+
+    def principal_deferred(self) -> bool:
+        """Principal instalments of outstanding loans are deferred this month (relief measure)."""
+
     def emergency_loan_yuan(self, monthly_cost_yuan: np.ndarray) -> np.ndarray:
         """Size of an emergency loan offered in a relief-package shock (yuan)."""
 
-    def pay_interest_subsidy(self, idx: np.ndarray, interest_yuan: np.ndarray) -> np.ndarray:
-        """Pay the subsidised share of this month's interest; returns what was paid (yuan)."""
+    def pay_interest_subsidy(self, idx: np.ndarray, subsidy_yuan: np.ndarray) -> np.ndarray:
+        """Pay this month's interest subsidy the loans are entitled to; returns what was paid (yuan)."""
 
     def pay_guarantee_losses(self, idx: np.ndarray, loss_yuan: np.ndarray) -> np.ndarray:
         """Compensate lenders for guaranteed losses; returns what was paid (yuan)."""
@@ -63,11 +77,26 @@ class MarketTerms:
         """No supported loans, so no cap (yuan)."""
         return np.full(np.shape(initial_employees), np.inf)
 
+    def borrower_rate_pct(self, lpr_pct: np.ndarray | float, rate_pct: np.ndarray | float) -> np.ndarray:
+        """No subsidy: the borrower pays the loan's rate."""
+        return np.asarray(rate_pct, dtype=np.float64)
+
+    def term_months(self, initial_employees: np.ndarray) -> np.ndarray:
+        """No supported loans (never used: no borrower is in a programme)."""
+        return np.zeros(np.shape(initial_employees), dtype=np.int64)
+
+    emergency_term_months = 0
+    """No emergency loans."""
+
+    def principal_deferred(self) -> bool:
+        """No deferral."""
+        return False
+
     def emergency_loan_yuan(self, monthly_cost_yuan: np.ndarray) -> np.ndarray:
         """No emergency loans."""
         return np.zeros(np.shape(monthly_cost_yuan))
 
-    def pay_interest_subsidy(self, idx: np.ndarray, interest_yuan: np.ndarray) -> np.ndarray:
+    def pay_interest_subsidy(self, idx: np.ndarray, subsidy_yuan: np.ndarray) -> np.ndarray:
         """No subsidy."""
         return np.zeros(idx.size)
 
@@ -118,6 +147,11 @@ class Bank(mesa.Agent):
         position = np.searchsorted(self._lpr_starts, self.ctx.clock.month, side="right") - 1
         return float(self._lpr_rates[max(position, 0)])
 
+    def lpr_pct_at(self, months: np.ndarray) -> np.ndarray:
+        """One-year LPR in force in each of ``months`` (absolute months; percent a year)."""
+        position = np.searchsorted(self._lpr_starts, np.asarray(months), side="right") - 1
+        return self._lpr_rates[np.maximum(position, 0)]
+
     def market_rate_pct(self) -> float:
         """Lending rate to start-ups: LPR + spread (percent a year)."""
         return self.lpr_pct() + self.settings.spread_pct
@@ -137,7 +171,7 @@ class Bank(mesa.Agent):
         need = self.loan_need_yuan(new_firms)
         market = self.market_rate_pct()
         in_programme = firms.takes_up_support(new_firms) & terms.enabled
-        effective = market * (1.0 - np.where(in_programme, terms.subsidy_share, 0.0))
+        effective = np.where(in_programme, terms.borrower_rate_pct(self.lpr_pct(), market), market)
         base_logit = np.log(s.base_application_share / max(1 - s.base_application_share, 1e-9) + MIN_APPLICATION_ODDS)
         p_apply = 1.0 / (1.0 + np.exp(-(base_logit + s.rate_elasticity_per_pp * (market - effective))))
         applies = (need > 0) & (firms.u_loan_apply[new_firms] < p_apply)
@@ -147,23 +181,28 @@ class Bank(mesa.Agent):
         approved = applies & (screened > s.approval_threshold) & secured
         limit = terms.loan_limit_yuan(firms.initial_employees[new_firms])
         amount = np.where(in_programme, np.minimum(need, limit), need)
+        term = s.loan_term_months
+        if terms.enabled:
+            term = np.where(in_programme, terms.term_months(firms.initial_employees[new_firms]), term)
+        term = np.broadcast_to(term, new_firms.shape)
         self._disburse(
-            new_firms[approved], amount[approved], market,
+            new_firms[approved], amount[approved], market, term[approved],
             guaranteed=guaranteed[approved], subsidised=in_programme[approved],
         )
 
     def _disburse(
-        self, idx: np.ndarray, amount: np.ndarray, rate_pct: float,
+        self, idx: np.ndarray, amount: np.ndarray, rate_pct: float, term_months: np.ndarray | int,
         guaranteed: np.ndarray | bool, subsidised: np.ndarray | bool,
     ) -> None:
-        """Book new loans; ``guaranteed``/``subsidised`` are per-loan programme flags."""
+        """Book new loans; ``term_months``, ``guaranteed`` and ``subsidised`` are per loan (or one for all)."""
+        term = np.broadcast_to(np.asarray(term_months), idx.shape)
         guaranteed = np.broadcast_to(np.asarray(guaranteed, dtype=bool), idx.shape)
         subsidised = np.broadcast_to(np.asarray(subsidised, dtype=bool), idx.shape)
         keep = amount > 0
-        idx, amount = idx[keep], amount[keep]
+        idx, amount, term = idx[keep], amount[keep], term[keep]
         guaranteed, subsidised = guaranteed[keep], subsidised[keep]
         self.ctx.firms.book_loan(
-            idx, amount, rate_pct, self.settings.loan_term_months, self.ctx.clock.month,
+            idx, amount, rate_pct, term, self.ctx.clock.month,
             guaranteed=guaranteed, subsidised=subsidised & (self.terms.subsidy_share > 0),
         )
         self._add("disbursed_count", idx.size)
@@ -187,13 +226,14 @@ class Bank(mesa.Agent):
         amount = terms.emergency_loan_yuan(monthly_cost_yuan[ok])
         firms.mark_emergency_loan(borrowers)
         self._disburse(
-            borrowers, amount, self.market_rate_pct(),
+            borrowers, amount, self.market_rate_pct(), terms.emergency_term_months,
             guaranteed=terms.guarantee_available, subsidised=True,
         )
 
     # ----------------------------------------------------------- loan service
     def service_loans(self, alive_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Charge this month's interest and instalment on outstanding loans.
+        """Charge this month's interest and instalment on outstanding loans (no instalment while
+        the public loan terms defer principal).
 
         Returns:
             ``(interest_net_yuan, principal_yuan)`` per firm in ``alive_idx``: interest after the
@@ -206,14 +246,22 @@ class Bank(mesa.Agent):
         borrowers = alive_idx[has_loan]
         if borrowers.size == 0:
             return interest_net, principal
-        interest = firms.loan_balance[borrowers] * firms.loan_rate[borrowers] / 12.0
+        balance = firms.loan_balance[borrowers]
+        interest = balance * firms.loan_rate[borrowers] / 12.0
         subsidised = firms.loan_subsidised[borrowers]
         subsidy = np.zeros(borrowers.size)
-        subsidy[subsidised] = self.terms.pay_interest_subsidy(borrowers[subsidised], interest[subsidised])
+        if subsidised.any():
+            on = borrowers[subsidised]
+            rate_pct = firms.loan_rate[on] * 100.0
+            borrower_pct = self.terms.borrower_rate_pct(self.lpr_pct_at(firms.loan_month[on]), rate_pct)
+            entitled = balance[subsidised] * (rate_pct - borrower_pct) / 100.0 / 12.0
+            subsidy[subsidised] = self.terms.pay_interest_subsidy(on, entitled)
+        interest_net[has_loan] = interest - subsidy
+        if self.terms.principal_deferred():
+            return interest_net, principal
         repay, finished = firms.repay_instalments(borrowers)
         self._add("repaid_yuan", float(repay.sum()))
         self._add("repaid_count", int(finished.sum()))
-        interest_net[has_loan] = interest - subsidy
         principal[has_loan] = repay
         return interest_net, principal
 

@@ -92,13 +92,16 @@ class FirmPopulation(FirmArrays):
     """All founders and firms of one run: arrays, firm rules and the methods institutions use."""
 
     # -------------------------------------------------------------- firm rules
-    def register(self, new: np.ndarray, expected_support_yuan: np.ndarray, month: int) -> np.ndarray:
+    def register(
+        self, new: np.ndarray, expected_support_yuan: np.ndarray, month: int, entry_factor: float = 1.0
+    ) -> np.ndarray:
         """Nascent founders decide whether to register a firm; registered firms open.
 
         Args:
             new: This month's nascent founders.
             expected_support_yuan: Public support each expects in the first year, all programmes.
             month: Absolute month.
+            entry_factor: Multiplier of the chance to register (below 1 in a lockdown).
 
         Returns:
             The founders who registered (the month's new firms).
@@ -111,7 +114,7 @@ class FirmPopulation(FirmArrays):
             + b.registration_quality_weight * (self.log_quality[new] + self.log_boost[new])
             + b.registration_support_weight * support_ratio
         )
-        registers = self.u_register[new] < 1.0 / (1.0 + np.exp(-logit))
+        registers = self.u_register[new] < entry_factor / (1.0 + np.exp(-logit))
         born = new[registers]
         self.registered[born] = True
         self.alive[born] = True
@@ -367,7 +370,7 @@ class FirmPopulation(FirmArrays):
 
     # --------------------------------------------------------------- loans
     def book_loan(
-        self, idx: np.ndarray, amount_yuan: np.ndarray, rate_pct: float, term_months: int, month: int,
+        self, idx: np.ndarray, amount_yuan: np.ndarray, rate_pct: float, term_months: np.ndarray | int, month: int,
         guaranteed: np.ndarray, subsidised: np.ndarray,
     ) -> None:
         """New loans to firms ``idx``: principal credited to cash, equal instalments over the term."""

@@ -26,7 +26,7 @@ from sim.core.bank import Bank
 from sim.core.context import CORE_STREAMS, Clock, Context, spawn_streams
 from sim.core.firms import SHOCK_ROWS, FirmPopulation, MonthAccount
 from sim.core.population import N_UNIFORMS
-from sim.core.shocks import demand_index, relief_months
+from sim.core.shocks import demand_index, registration_index, relief_months
 from sim.policy.base import Programme
 from sim.policy.registry import build_programmes, lever_names
 from sim.scenario.schema import Scenario
@@ -59,6 +59,7 @@ class StartupEcosystem(mesa.Model):
         self.clock = Clock(month=self.first_month, t=0)
         self.demand = demand_index(scenario, self.first_month, self.n_months)
         self.relief = relief_months(scenario, self.first_month, self.n_months)
+        self.entry = registration_index(scenario, self.first_month, self.n_months)
         expected = scenario.population.arrivals_per_month * self.scale * self.n_months
         self.population = FirmPopulation(scenario, int(expected))
         self.context = Context(
@@ -104,8 +105,9 @@ class StartupEcosystem(mesa.Model):
         new = self._arrive()
         for programme in self.programmes:
             programme.on_arrival(new)
-        support = sum(p.expected_first_year_support_yuan(new) for p in self.programmes)
-        born = pop.register(new, support, self.clock.month)
+        # founders plan on what each programme can be expected to pay of its nominal support
+        support = sum(p.planned_first_year_support_yuan(new) for p in self.programmes)
+        born = pop.register(new, support, self.clock.month, entry_factor=float(self.entry[t]))
         self.bank.lend_to_new_firms(born)
         for programme in self.programmes:
             programme.pay_at_opening(born)
@@ -190,14 +192,15 @@ class StartupEcosystem(mesa.Model):
         return account
 
     def _per_person_support(self, account: MonthAccount) -> np.ndarray:
-        """Public support per additional employee (yuan/month), used in hiring decisions.
+        """Public support per additional employee (yuan/month), used in hiring decisions: each
+        programme's nominal amount times the share of entitlements it can be expected to pay.
 
         Summed in the reverse of the monthly payment order (staff subsidies, then rent relief,
         then discounts at the premises), the order of the arithmetic since the model began.
         """
         total = np.zeros(account.idx.size)
         for programme in self._per_person_order:
-            value = programme.per_person_support_yuan(account)
+            value = programme.planned_per_person_support_yuan(account)
             if value is not None:
                 total = total + value
         return total
@@ -230,4 +233,6 @@ class StartupEcosystem(mesa.Model):
             row[f"spend_{programme.name}_yuan"] = programme.spent_this_month
             total += programme.spent_this_month
         row["spend_total_yuan"] = total
+        # of which contracts outside the annual budgets (guarantee payouts, the 2022 rent waiver)
+        row["spend_contracts_yuan"] = sum(p.contract_spent_this_month for p in self.programmes)
         self.records.append(row)

@@ -1,7 +1,9 @@
-"""Demand shocks: the 2020 outbreak and the 2022 lockdown as falls in sector demand.
+"""Demand shocks: the 2020 outbreak and the 2022 lockdown as falls in sector demand and in
+registrations.
 
 In a shock's months demand in a sector falls by ``depth x exposure[sector]``; afterwards it
-recovers linearly over ``recovery_months``. Overlapping shocks multiply.
+recovers linearly over ``recovery_months``. Overlapping shocks multiply. In the shock's months a
+``registration_fall`` share of the registrations that would otherwise happen does not happen.
 """
 
 from __future__ import annotations
@@ -62,3 +64,14 @@ def relief_months(scenario: Scenario, first_month: int, n_months: int) -> np.nda
         active = (since >= 0) & (since < max(shock.months, 1))
         since_start[active] = since[active]
     return since_start
+
+
+def registration_index(scenario: Scenario, first_month: int, n_months: int) -> np.ndarray:
+    """Multiplier of the chance to register, per month (1.0: no shock; overlapping shocks multiply)."""
+    index = np.ones(n_months)
+    months = np.arange(first_month, first_month + n_months)
+    for shock in scenario.shocks.values():
+        since = months - parse_month(shock.start)
+        in_shock = (since >= 0) & (since < shock.months)
+        index[in_shock] *= 1.0 - shock.registration_fall
+    return index

@@ -7,6 +7,16 @@ on every programme, in registry order, at fixed points of the month (see
 implements only the hooks of its mechanism. A programme sees the model only through its
 :class:`sim.core.context.Context` and changes firms only through the population's methods.
 
+Budgets bind evenly over the year: a programme's month may spend at most what is left of the
+calendar year's budget divided by the months left in the year (January: a twelfth; December: all
+that is left), so a binding budget pays every month a share of what firms are entitled to instead
+of paying in full until spring and nothing after. Unspent allowance rolls over to the next month.
+Annual awards (grants decided once a year) are not paced, and contracts (guarantee payouts) are
+paid in full outside the annual budget but booked as spend. Each programme records what firms
+were entitled to and what it paid; firms and founders plan on the support they can expect to
+receive, :meth:`Programme.expected_paid_share` (the paid share of entitlements over the last 12
+months) times the nominal amount, so a lever's effect scales with the money it spends.
+
 Money paid to firms follows one rule: a lump sum (opening subsidy, grant) is credited to the
 firm's cash by :meth:`Programme.pay_first_come` with ``to_cash=True``; recurring support that
 lowers a firm's costs is returned by :meth:`Programme.pay_monthly` and enters the firm's
@@ -28,6 +38,10 @@ from sim.core.firms import MonthAccount
 
 BUDGET_TOLERANCE_YUAN = 1e-6
 """Rounding slack when a one-off grant meets the last yuan of a budget."""
+EXPECTATION_WINDOW_MONTHS = 12
+"""Months of payment history over which firms judge the share of their entitlement a programme
+pays (last year's record; assumption: planners and founders look back one budget year)."""
+MONTHS_PER_YEAR = 12
 
 # Order of the monthly payments (and, reversed, of the per-person support sum): discounts at the
 # premises first, then subsidies on the rent still due, then the rest in registry order.
@@ -61,9 +75,20 @@ class Programme(mesa.Agent):
         self.enabled: bool = settings.enabled
         self.annual_budget_yuan = settings.annual_budget_yuan * ctx.scale if self.enabled else 0.0
         self.spent_by_year: dict[int, float] = defaultdict(float)
+        """Spend within the annual budget, by calendar year (yuan)."""
         self.rationed_years: set[int] = set()
-        """Calendar years in which the budget could not pay every entitlement in full."""
+        """Calendar years in which a month's allowance could not pay every entitlement in full."""
+        self.contract_spent_by_year: dict[int, float] = defaultdict(float)
+        """Spend on contracts outside the annual budget (guarantee payouts), by year (yuan)."""
         self.spent_this_month = 0.0
+        """All spend this month, budgeted and contracted (yuan)."""
+        self._budget_spent_this_month = 0.0
+        self.contract_spent_this_month = 0.0
+        """Spend on contracts outside the annual budget this month (yuan)."""
+        self.entitled_by_month: dict[int, float] = defaultdict(float)
+        """What firms were entitled to under budgeted payments, by absolute month (yuan)."""
+        self.paid_by_month: dict[int, float] = defaultdict(float)
+        """What budgeted payments paid, by absolute month (yuan)."""
         self.row = ctx.firms.programme_row(self.name)
 
     @classmethod
@@ -82,11 +107,49 @@ class Programme(mesa.Agent):
         year = self.ctx.clock.year
         return max(0.0, self.annual_budget_yuan - self.spent_by_year[year])
 
-    def _book(self, idx: np.ndarray, paid: np.ndarray, to_cash: bool) -> np.ndarray:
+    def month_allowance_yuan(self) -> float:
+        """What the programme may still spend this month under the even pacing of its budget (yuan).
+
+        The budget left at the start of the month divided by the months left in the calendar year,
+        less what this month has already spent.
+        """
+        months_left = MONTHS_PER_YEAR + 1 - self.ctx.clock.calendar_month
+        at_start = self.remaining_budget_yuan() + self._budget_spent_this_month
+        return max(0.0, at_start / months_left - self._budget_spent_this_month)
+
+    def expected_paid_share(self) -> float:
+        """Share of their entitlement firms expect this programme to pay (0-1).
+
+        The paid share of all budgeted entitlements over the last
+        :data:`EXPECTATION_WINDOW_MONTHS` months (this month included); before any entitlement
+        arose, 1 if the programme has a budget, else 0.
+        """
+        if not self.enabled:
+            return 0.0
+        month = self.ctx.clock.month
+        window = range(month - EXPECTATION_WINDOW_MONTHS + 1, month + 1)
+        entitled = sum(self.entitled_by_month.get(m, 0.0) for m in window)
+        if entitled <= 0:
+            return 1.0 if self.annual_budget_yuan > 0 else 0.0
+        paid = sum(self.paid_by_month.get(m, 0.0) for m in window)
+        return min(1.0, paid / entitled)
+
+    def _record_entitlement(self, requested: np.ndarray, paid: np.ndarray) -> None:
+        month = self.ctx.clock.month
+        self.entitled_by_month[month] += float(requested.sum())
+        self.paid_by_month[month] += float(paid.sum())
+
+    def _book(self, idx: np.ndarray, paid: np.ndarray, to_cash: bool, contract: bool = False) -> np.ndarray:
         total = float(paid.sum())
         if total <= 0:
             return paid
-        self.spent_by_year[self.ctx.clock.year] += total
+        year = self.ctx.clock.year
+        if contract:
+            self.contract_spent_by_year[year] += total
+            self.contract_spent_this_month += total
+        else:
+            self.spent_by_year[year] += total
+            self._budget_spent_this_month += total
         self.spent_this_month += total
         if to_cash:
             self.firms.pay(self.row, idx, paid, self.ctx.clock.month)
@@ -95,7 +158,7 @@ class Programme(mesa.Agent):
         return paid
 
     def pay_pro_rata(self, idx: np.ndarray, requested_yuan: np.ndarray) -> np.ndarray:
-        """Pay recurring support; if the year's budget is short, everyone gets the same share.
+        """Pay recurring support; if the month's allowance is short, everyone gets the same share.
 
         The support is booked to each firm but not credited to its cash: the caller returns it
         to the firm's operating account (or it goes to a third party).
@@ -111,37 +174,60 @@ class Programme(mesa.Agent):
         if not self.enabled or idx.size == 0:
             return np.zeros(idx.size)
         total = requested.sum()
-        remaining = self.remaining_budget_yuan()
-        paid = requested if total <= remaining else requested * (remaining / total)
-        if total > remaining:
+        allowance = self.month_allowance_yuan()
+        paid = requested if total <= allowance else requested * (allowance / total)
+        if total > allowance:
             self.rationed_years.add(self.ctx.clock.year)
+        self._record_entitlement(requested, paid)
         return self._book(idx, paid, to_cash=False)
 
-    def pay_first_come(self, idx: np.ndarray, requested_yuan: np.ndarray, to_cash: bool) -> np.ndarray:
-        """Pay one-off amounts in order of ``idx`` until the year's budget runs out.
+    def pay_first_come(
+        self, idx: np.ndarray, requested_yuan: np.ndarray, to_cash: bool, paced: bool = True
+    ) -> np.ndarray:
+        """Pay one-off amounts in order of ``idx`` until the month's allowance (or the year's
+        budget) runs out.
 
         Args:
             idx: Firm slots in order of application, each at most once.
             requested_yuan: What each firm is entitled to.
             to_cash: Credit the amounts to the firms' cash (a grant), or only book them as the
                 firms' support (paid to a third party on their behalf).
+            paced: Limit to the month's allowance (applications processed month by month); False
+                for awards decided once a year, which may use all the year's budget left.
 
         Returns:
-            What each firm is paid (yuan); firms after the budget ran out get nothing.
+            What each firm is paid (yuan); firms after the money ran out get nothing.
         """
         requested = np.maximum(np.asarray(requested_yuan, dtype=np.float64), 0.0)
         if not self.enabled or idx.size == 0:
             return np.zeros(idx.size)
-        within = np.cumsum(requested) <= self.remaining_budget_yuan() + BUDGET_TOLERANCE_YUAN
+        available = self.month_allowance_yuan() if paced else self.remaining_budget_yuan()
+        within = np.cumsum(requested) <= available + BUDGET_TOLERANCE_YUAN
         paid = np.where(within, requested, 0.0)
         if not within.all():
             self.rationed_years.add(self.ctx.clock.year)
+        self._record_entitlement(requested, paid)
         return self._book(idx, paid, to_cash)
+
+    def pay_contract(self, idx: np.ndarray, owed_yuan: np.ndarray) -> np.ndarray:
+        """Pay what contracts oblige in full (e.g. guarantee payouts), outside the annual budget.
+
+        Booked as the firms' support and as the programme's spend (paid to a third party).
+
+        Returns:
+            What each firm's contract paid (yuan).
+        """
+        owed = np.maximum(np.asarray(owed_yuan, dtype=np.float64), 0.0)
+        if not self.enabled or idx.size == 0:
+            return np.zeros(idx.size)
+        return self._book(idx, owed, to_cash=False, contract=True)
 
     # ----------------------------------------------------------------- hooks
     def start_month(self) -> None:
-        """First thing each month: reset the month's spend counter (extend to open capacity)."""
+        """First thing each month: reset the month's spend counters (extend to open capacity)."""
         self.spent_this_month = 0.0
+        self._budget_spent_this_month = 0.0
+        self.contract_spent_this_month = 0.0
 
     def lending_terms(self) -> LoanTerms | None:
         """Public loan support this programme offers the bank (None: none)."""
@@ -159,6 +245,12 @@ class Programme(mesa.Agent):
         Feeds the registration decision; zero unless the programme offers something up front.
         """
         return np.zeros(idx.size)
+
+    def planned_first_year_support_yuan(self, idx: np.ndarray) -> np.ndarray:
+        """First-year support a nascent founder plans on: the nominal value times the share of
+        entitlements the programme can be expected to pay (yuan).
+        """
+        return self.expected_paid_share() * self.expected_first_year_support_yuan(idx)
 
     def pay_at_opening(self, born: np.ndarray) -> None:
         """Called when this month's new firms have registered and borrowed."""
@@ -187,6 +279,13 @@ class Programme(mesa.Agent):
         staff in hiring decisions; None for none.
         """
         return None
+
+    def planned_per_person_support_yuan(self, account: MonthAccount) -> np.ndarray | None:
+        """Support per additional employee a firm plans on: the nominal value times the share of
+        entitlements the programme can be expected to pay (yuan/person/month); None for none.
+        """
+        value = self.per_person_support_yuan(account)
+        return None if value is None else self.expected_paid_share() * value
 
     def emergency_measures(self, idx: np.ndarray, monthly_cost_yuan: np.ndarray) -> None:
         """Measures for live firms in the months of a relief-package shock."""

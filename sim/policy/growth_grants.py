@@ -62,7 +62,7 @@ class GrowthGrantProgramme(Programme):
             (INNOVATION, ranked[:n_innovation], s.innovation_grant_yuan),
             (TECHNOLOGY, ranked[n_innovation : n_innovation + n_technology], s.technology_grant_yuan),
         ):
-            paid = self.pay_first_come(chosen, np.full(chosen.size, amount), to_cash=True)
+            paid = self.pay_first_come(chosen, np.full(chosen.size, amount), to_cash=True, paced=False)
             funded = chosen[paid > 0]
             pop.record_grant(funded, kind, clock.month)
             pop.raise_productivity(funded, s.productivity_effect)

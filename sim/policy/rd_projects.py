@@ -56,7 +56,9 @@ class RdProjectProgramme(Programme):
         draws = self.ctx.streams[self.name].random(self.firms.n)
         with_project = self.eligible(survivors) & (draws[survivors] < self.settings.project_share)
         applicants = survivors[with_project]
-        paid = self.pay_first_come(applicants, self.requested_yuan(expected_revenue_yuan[with_project]), to_cash=True)
+        paid = self.pay_first_come(
+            applicants, self.requested_yuan(expected_revenue_yuan[with_project]), to_cash=True, paced=False
+        )
         funded = applicants[paid > 0]
         self.firms.raise_productivity(funded, self.settings.productivity_effect)
         self.projects_supported += funded.size

@@ -1,10 +1,19 @@
-"""Rent-relief lever: rent subsidies for young firms and rent waivers in shocks
+"""Rent-relief lever: rent subsidies for young firms and the rent waiver of a relief package
 (002:31-33, 003:23, 004:47).
 
 Mechanism: eligible young firms (incubated only, if so set) have ``subsidy_share`` of their
-remaining rent paid, and in the first ``shock_waiver_months`` of a relief-package shock the
-``shock_waiver_share`` of firms on state-owned premises pay no rent at all; lower rent lowers the
-net cost of each workstation, so firms keep more cash, survive longer and can afford more staff.
+remaining rent paid from the programme's annual budget; from the first month of a relief-package
+shock, the ``shock_waiver_share`` of firms that rent state-owned premises pay no rent for
+``shock_waiver_months`` months, however long the shock lasts (Shanghai 2022: three months, six
+for districts with medium- or high-risk areas, which in the 2022 lockdown covered the city). The
+waiver is a mandate on state-owned landlords, not a grant that can run out: it is paid in full
+outside the annual budget and booked as the programme's spend (public revenue forgone). Lower
+rent lowers the net cost of each workstation, so firms keep more cash, survive longer and can
+afford more staff. The package's third part (003:23) supports private landlords who cut rent: in
+the waiver months ``private_cut_share`` of the tenants of private premises have
+``private_cut_rent_share`` of their rent cut, of which the district reimburses
+``private_cut_support_share`` from the (paced) budget; a landlord cuts only as far as the district
+pays its share.
 """
 
 from __future__ import annotations
@@ -14,6 +23,8 @@ import numpy as np
 from sim.core.context import Context
 from sim.core.firms import MonthAccount
 from sim.policy.base import RENT, Programme
+
+NO_WAIVER = -1
 
 
 class RentReliefProgramme(Programme):
@@ -34,6 +45,9 @@ class RentReliefProgramme(Programme):
         """
         super().__init__(ctx, settings)
         self.incubation_application_chance = incubation_application_chance
+        self.waiver_start_month = NO_WAIVER
+        self.waived_this_month = 0.0
+        self.waived_total_yuan = 0.0
 
     @classmethod
     def from_policy(cls, ctx: Context, policy) -> RentReliefProgramme:
@@ -42,24 +56,68 @@ class RentReliefProgramme(Programme):
         chance = incubation.application_share if incubation.enabled else 0.0
         return cls(ctx, policy.rent_relief, chance)
 
+    def start_month(self) -> None:
+        """Reset the month's spend; a relief-package shock starting this month starts the waiver."""
+        super().start_month()
+        self.waived_this_month = 0.0
+        if self.ctx.clock.relief_months_since_start == 0:
+            self.waiver_start_month = self.ctx.clock.month
+
+    def waiver_in_force(self) -> bool:
+        """The relief package's rent waiver applies this month."""
+        if self.waiver_start_month == NO_WAIVER:
+            return False
+        since = self.ctx.clock.month - self.waiver_start_month
+        return 0 <= since < self.settings.shock_waiver_months
+
+    def _waived(self, idx: np.ndarray) -> np.ndarray:
+        """Firms whose rent is waived this month (tenants of state-owned premises)."""
+        if not self.enabled or not self.waiver_in_force():
+            return np.zeros(idx.size, dtype=bool)
+        return self.firms.u_state_premises[idx] < self.settings.shock_waiver_share
+
+    def _private_cut(self, idx: np.ndarray) -> np.ndarray:
+        """Share of rent private landlords cut this month for firms ``idx`` (0 outside the waiver months)."""
+        s = self.settings
+        if not self.enabled or not self.waiver_in_force():
+            return np.zeros(idx.size)
+        u = self.firms.u_state_premises[idx]
+        upper = s.shock_waiver_share + s.private_cut_share * (1 - s.shock_waiver_share)
+        selected = (u >= s.shock_waiver_share) & (u < upper)
+        return np.where(selected, s.private_cut_rent_share, 0.0)
+
     def _subsidy_share(self, idx: np.ndarray) -> np.ndarray:
+        """Share of the rent still due that the budgeted subsidy pays (0 where the rent is waived)."""
         pop = self.firms
         s = self.settings
         age = pop.age_months(idx, self.ctx.clock.month)
-        eligible = (age < s.max_firm_age_months) & pop.takes_up_support(idx)
+        eligible = (age < s.max_firm_age_months) & pop.takes_up_support(idx) & ~self._waived(idx)
         if s.incubated_only:
             eligible &= pop.incubated[idx]
-        share = np.where(eligible, s.subsidy_share, 0.0)
-        since = self.ctx.clock.relief_months_since_start
-        if 0 <= since < s.shock_waiver_months:
-            share = np.where(pop.u_state_premises[idx] < s.shock_waiver_share, 1.0, share)
-        return share
+        return np.where(eligible, s.subsidy_share, 0.0)
 
     def per_person_support_yuan(self, account: MonthAccount) -> np.ndarray:
-        """Rent relief for one more workstation (yuan/person/month)."""
+        """Rent relief for one more workstation (yuan/person/month): the subsidy, or the whole
+        rent where it is waived.
+        """
         if not self.enabled:
             return np.zeros(account.idx.size)
-        return self._subsidy_share(account.idx) * account.rent_due_per_person_yuan
+        idx = account.idx
+        cut = self._private_cut(idx)
+        share = self._subsidy_share(idx) * (1 - cut) + cut + self._waived(idx)
+        return share * account.rent_due_per_person_yuan
+
+    def planned_per_person_support_yuan(self, account: MonthAccount) -> np.ndarray:
+        """The subsidy as far as the budget can be expected to pay it, plus the waiver in full
+        (a mandate, not a budget line).
+        """
+        if not self.enabled:
+            return np.zeros(account.idx.size)
+        idx = account.idx
+        cut = self._private_cut(idx)
+        budgeted = self._subsidy_share(idx) * (1 - cut) + cut
+        share = self.expected_paid_share() * budgeted + self._waived(idx)
+        return share * account.rent_due_per_person_yuan
 
     def expected_first_year_support_yuan(self, idx: np.ndarray) -> np.ndarray:
         """Expected first-year rent subsidy (only via incubation when limited to incubated firms)."""
@@ -72,8 +130,25 @@ class RentReliefProgramme(Programme):
         return chance * s.subsidy_share * rent * min(12, s.max_firm_age_months)
 
     def pay_monthly(self, account: MonthAccount) -> np.ndarray:
-        """Pay this month's rent relief on the rent firms still owe (yuan per firm)."""
+        """Pay this month's rent subsidy and the support for private landlords' cuts within the
+        paced budget, and the waiver in full (yuan per firm credited: subsidy, whole cut, waiver).
+        """
         idx = account.idx
+        credited = np.zeros(idx.size)
         if not self.enabled:
-            return np.zeros(idx.size)
-        return self.pay_pro_rata(idx, self._subsidy_share(idx) * account.rent_due_yuan)
+            return credited
+        waived = np.flatnonzero(self._waived(idx))
+        credited[waived] = self.pay_contract(idx[waived], account.rent_due_yuan[waived])
+        self.waived_this_month = float(credited[waived].sum())
+        self.waived_total_yuan += self.waived_this_month
+        cut = self._private_cut(idx) * account.rent_due_yuan
+        subsidy = self._subsidy_share(idx) * (account.rent_due_yuan - cut)
+        requested = subsidy + self.settings.private_cut_support_share * cut
+        paid = self.pay_pro_rata(idx, requested)
+        ratio = np.divide(paid, requested, out=np.zeros_like(paid), where=requested > 0)
+        credited += ratio * (subsidy + cut)  # the landlord's part of a cut only as far as the district pays
+        return credited
+
+    def monthly_record(self) -> dict[str, float]:
+        """Rent waived this month by state-owned landlords (yuan, part of the programme's spend)."""
+        return {"rent_waived_yuan": self.waived_this_month}

@@ -137,6 +137,16 @@ class Population(Section):
         return self
 
 
+START_UP_SUBSIDY_DEADWEIGHT = (
+    "evaluations of start-up subsidies find that most subsidised founders would have started anyway "
+    "(deadweight about 0.5-0.8: UK Enterprise Allowance Scheme evaluations summarised by Storey 1994, "
+    "Understanding the Small Business Sector; survey of German Gruendungszuschuss recipients, Caliendo, "
+    "Hogenacker, Kuenn and Wiessner 2015, Small Business Economics 45); with weight 4 a fully anticipated "
+    "subsidy worth a quarter of a founder's first-year costs leaves a deadweight of 0.77 for a founder of "
+    "median quality (0.87 at weight 2, 0.65 at weight 8)"
+)
+
+
 class Behaviour(Section):
     """Firm economics and founders' decisions."""
 
@@ -254,7 +264,8 @@ class Behaviour(Section):
         description="how strongly expected quality drives the decision to register",
     )
     registration_support_weight: float = param(
-        1.5, unit="logit per unit of support/start cost", source=A, low=0.5, high=4.0, ge=0, le=50,
+        4.0, unit="logit per unit of support/start cost", low=2.0, high=8.0, ge=0, le=50,
+        source=f"set to the published deadweight: {START_UP_SUBSIDY_DEADWEIGHT}",
         description="how strongly the expected value of public support drives registration",
     )
     support_take_up_share: float = param(
@@ -280,6 +291,11 @@ class LprStep(Section):
         return value
 
 
+GUARANTEED_LOAN_RULE = (
+    "Ministry of Finance, PBOC and MOHRSS, Cai Jin [2020] No. 21 on guaranteed start-up loans: individuals "
+    "up to 3 years, small firms up to 2 years; for loans from 2021 the part of the rate below LPR - 150 bp is "
+    "paid by the borrower and the rest subsidised"
+)
 LPR_SOURCE = (
     "National Interbank Funding Center, one-year LPR: 4.31% (2018, before the reform), 4.15-4.25% "
     "(late 2019), 3.85% (from April 2020 through 2021), 3.70% (January 2022), 3.65% (from August 2022)"
@@ -330,8 +346,9 @@ class Bank(Section):
         description="share of founders with collateral acceptable without a guarantee",
     )
     loan_term_months: int = param(
-        36, unit="months", source="Shanghai guaranteed start-up loans: term up to 3 years",
-        low=24, high=36, ge=1, le=360, description="loan term, equal principal instalments",
+        36, unit="months", source="assumption: commercial start-up loans as long as guaranteed ones for individuals",
+        low=12, high=36, ge=1, le=360,
+        description="term of a loan on market terms (no public support), equal principal instalments",
     )
     recovery_rate: float = param(
         0.2, unit="share", source=A, low=0.0, high=0.5, ge=0, le=1,
@@ -355,9 +372,33 @@ class LoanInterestSubsidy(Section):
         description="staff at registration from which the founder borrows as a firm",
     )
     interest_subsidy_share: float = param(
-        1.0, unit="share of interest", ge=0, le=1, low=0.0, high=1.0,
-        source="Shanghai guaranteed start-up loans carry full interest subsidy (assumption for the share)",
-        description="share of the borrower's interest paid by the programme",
+        1.0, unit="share of the rule's subsidy", ge=0, le=1, low=0.0, high=1.0,
+        source=f"{GUARANTEED_LOAN_RULE} (1 = the subsidy as the rule sets it)",
+        description="share of the documented interest subsidy (the rate above LPR - borrower_rate_below_lpr_pp) "
+        "the programme pays",
+    )
+    borrower_rate_below_lpr_pp: float = param(
+        1.5, unit="percentage points/year", ge=0, le=30, low=0.0, high=1.5, source=GUARANTEED_LOAN_RULE,
+        description="the borrower of a guaranteed start-up loan pays the rate up to LPR minus this; the rest is subsidised",
+    )
+    individual_term_months: int = param(
+        36, unit="months", ge=1, le=360, low=24, high=36, source=GUARANTEED_LOAN_RULE,
+        description="term of a guaranteed start-up loan to an individual (at most 3 years)",
+    )
+    firm_term_months: int = param(
+        24, unit="months", ge=1, le=360, low=12, high=24, source=GUARANTEED_LOAN_RULE,
+        description="term of a guaranteed start-up loan to a small firm (at most 2 years)",
+    )
+    relief_deferral_months: int = param(
+        6, unit="months", low=0, high=9, ge=0, le=60,
+        source=f"{SEED_PUTUO_RELIEF_2023}:23 (loan deferral and extension for SMEs); length assumption (PBOC 2022: "
+        "deferral of principal and interest for SMEs hit by the epidemic, to the end of 2022)",
+        description="months from the start of a relief-package shock in which outstanding loans' principal "
+        "instalments are deferred (the loan runs longer; interest is still due)",
+    )
+    emergency_loan_term_months: int = param(
+        12, unit="months", source=f"{SEED_PUTUO_RELIEF_2023}:23 (Kaopu loan); term assumption (working-capital loan)",
+        low=6, high=24, ge=1, le=360, description="term of an emergency (Kaopu) loan",
     )
     guarantee_loss_share: float = param(
         0.8, unit="share of loss", source=A, low=0.5, high=1.0, ge=0, le=1,
@@ -370,7 +411,7 @@ class LoanInterestSubsidy(Section):
     )
     annual_budget_yuan: float = param(
         30_000_000.0, unit="yuan/year", source=A, low=10_000_000.0, high=80_000_000.0, ge=0,
-        description="annual budget for interest subsidies and guarantee losses",
+        description="annual budget for interest subsidies (guarantee payouts are contracts paid outside it)",
     )
 
 
@@ -392,15 +433,35 @@ class RentRelief(Section):
     shock_waiver_share: float = param(
         0.3, unit="share of firms", source=f"{SEED_PUTUO_RELIEF_2023}:23 (state-owned premises waive rent); share assumption",
         low=0.1, high=0.5, ge=0, le=1,
-        description="share of firms whose rent is waived in relief-package shock months",
+        description="share of firms (SME and individual tenants of state-owned premises) whose rent is waived",
     )
     shock_waiver_months: int = param(
-        3, unit="months", source=f"{SEED_PUTUO_RELIEF_2023}:23; length assumption", low=1, high=6,
-        ge=0, le=24, description="months of rent waived from the start of a relief-package shock",
+        6, unit="months", low=3, high=6, ge=0, le=24,
+        source=f"{SEED_PUTUO_RELIEF_2023}:23 (state-owned premises waive SME rent); Shanghai Municipal Government, "
+        "measures to support enterprises in the 2022 epidemic (March 2022): 3 months' rent waived in 2022, 6 months "
+        "in districts with medium- or high-risk areas (all districts in the April-May lockdown); Shanghai SASAC "
+        "press conference 2022-04-22: small and micro tenants of state-owned enterprises have 6 months of 2022 rent "
+        "waived (over 80,000 tenants, over 10 bn yuan)",
+        description="months of rent waived from the first month of a relief-package shock, whatever the shock's length",
+    )
+    private_cut_share: float = param(
+        0.3, unit="share of private-premises tenants", low=0.1, high=0.6, ge=0, le=1,
+        source=f"{SEED_PUTUO_RELIEF_2023}:23 (support for non-state landlords who cut rent); share assumption",
+        description="share of tenants of private premises whose landlord cuts rent in the waiver months",
+    )
+    private_cut_rent_share: float = param(
+        0.5, unit="share of rent", low=0.25, high=1.0, ge=0, le=1,
+        source=f"{SEED_PUTUO_RELIEF_2023}:23; size assumption", description="share of the rent a private landlord cuts",
+    )
+    private_cut_support_share: float = param(
+        0.5, unit="share of the cut", low=0.2, high=1.0, gt=0, le=1,
+        source=f"{SEED_PUTUO_RELIEF_2023}:23 (funding for landlords who cut rent); share assumption",
+        description="share of a private landlord's rent cut the district reimburses (from the budget; landlords cut "
+        "only as far as they are reimbursed)",
     )
     annual_budget_yuan: float = param(
         20_000_000.0, unit="yuan/year", source=A, low=5_000_000.0, high=60_000_000.0, ge=0,
-        description="annual budget for rent subsidies and waivers",
+        description="annual budget for rent subsidies (the waiver is a mandate on state-owned landlords, paid outside it)",
     )
 
 
@@ -409,8 +470,9 @@ class Incubation(Section):
 
     enabled: bool = True
     initial_bases: int = param(
-        12, unit="bases", source=f"assumption: chosen so the stock reaches the 15 bases reported in 2022 ({SEED_PUTUO_REPLY_2022}:41)",
-        low=10, high=15, ge=0, le=10_000,
+        12, unit="bases", low=10, high=30, ge=0, le=10_000,
+        source=f"assumption: Putuo 12, so the stock reaches the 15 bases reported in 2022 ({SEED_PUTUO_REPLY_2022}:41); "
+        f"up to 30 for Yangpu, a national double-innovation demonstration base ({SEED_YANGPU_PLAN_2020}:25)",
     )
     new_bases_per_year: float = param(
         0.65, unit="bases/year", source=f"assumption: 12 -> 15 bases by mid-2022 ({SEED_PUTUO_REPLY_2022}:41)",
@@ -636,6 +698,12 @@ class Policy(Section):
     rd_projects: RdProjects = Field(default_factory=RdProjects)
 
 
+REGISTRATIONS_2022 = (
+    "Tianyancha company-registration data reported by Bloomberg (14 June 2022): companies registered in "
+    "Shanghai March-May 2022 fell 63% year on year (the citywide lockdown ran April-May); range 0.5-0.85"
+)
+
+
 class Shock(Section):
     """A demand shock: revenue falls by ``depth`` x sector sensitivity, then recovers linearly."""
 
@@ -648,6 +716,12 @@ class Shock(Section):
     recovery_months: int = param(3, unit="months", source=A, low=1, high=12, ge=0, le=120)
     relief_package: bool = Field(
         False, description="programmes' emergency measures (rent waivers, emergency loans) apply"
+    )
+    registration_fall: float = param(
+        0.0, unit="share of registrations", low=0.0, high=0.9, ge=0, le=1,
+        source=f"{REGISTRATIONS_2022}; 0 where no statistic is used (assumption)",
+        description="share of the registrations that would otherwise happen lost in the shock's months "
+        "(registration offices closed, founders confined)",
     )
 
     @field_validator("start")
@@ -665,11 +739,16 @@ class SectorExposure(Section):
     consumer: float = param(1.0, unit="share", source=A, low=0.8, high=1.0, ge=0, le=1)
 
 
+LOCKDOWN_2022_REGISTRATION_FALL = 0.63
+"""Registrations lost in the months of the 2022 lockdown (see :data:`REGISTRATIONS_2022`)."""
+
+
 def _default_shocks() -> dict[str, Shock]:
     return {
         "outbreak_2020": Shock(start="2020-02", months=2, depth=0.45, recovery_months=4),
         "lockdown_2022": Shock(
-            start="2022-04", months=2, depth=0.7, recovery_months=3, relief_package=True
+            start="2022-04", months=2, depth=0.7, recovery_months=3, relief_package=True,
+            registration_fall=LOCKDOWN_2022_REGISTRATION_FALL,
         ),
     }
 
