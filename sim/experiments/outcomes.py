@@ -77,10 +77,12 @@ OUTCOMES: tuple[Outcome, ...] = (
             "Firms still operating at the end of the run (censored firms of the firm table)."),
     Outcome("innovation_little_giants_per_year", "Innovation little giants", "firms per year", "higher", None,
             "firms per year", 1.0, False,
-            "Innovation little-giant awards per award round in which eligible firms could exist."),
+            "Innovation little-giant awards per award round in which eligible firms could exist (a policy "
+            "input: the programme awards up to its yearly number)."),
     Outcome("technology_little_giants_per_year", "Technology little giants", "firms per year", "higher", None,
             "firms per year", 1.0, False,
-            "Technology little-giant awards per award round in which eligible firms could exist."),
+            "Technology little-giant awards per award round in which eligible firms could exist (a policy "
+            "input: the programme awards up to its yearly number)."),
     Outcome("new_high_tech_firms_per_year", "New high-tech firms", "firms per year", "higher", None,
             "firms per year", 1.0, False,
             "Technology firms reaching the staff and productivity threshold of the measurement table, per year."),
@@ -88,6 +90,17 @@ OUTCOMES: tuple[Outcome, ...] = (
             1.0, False, "jobs_created divided by the firms alive at the end."),
     Outcome("loans_disbursed", "Start-up loans disbursed", "loans", "higher", None, "loans", 1.0, False,
             "Guaranteed or interest-subsidised start-up loans disbursed over the period."),
+    Outcome("founders_helped_narrow", "People helped by start-up services", "persons", "higher", None, "persons",
+            1.0, False,
+            "Narrow reading of founders_helped: only start-up services count (training before founding, or "
+            "within the firm's first 12 months an incubation place, a guaranteed or subsidised start-up loan or "
+            "a start-up subsidy); talent housing, rent relief, grants and emergency measures do not."),
+    Outcome("youth_founders_helped_narrow", "Young graduates helped by start-up services", "persons", "higher",
+            None, "persons", 1.0, False, "Founders helped by start-up services who are young college graduates."),
+    Outcome("little_giant_firms_per_year", "Firms meeting the little-giant criteria", "firms per year", "higher",
+            None, "firms per year", 1.0, False,
+            "Technology firms that reach the little-giant criteria of the measurement table (age and staff) in "
+            "the period, per year: an outcome, unlike the awards, which the programme caps."),
 )
 """Every outcome in summary order: the ten headline metrics, ``surviving_firms``, the extras."""
 
