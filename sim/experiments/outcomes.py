@@ -104,7 +104,22 @@ OUTCOMES: tuple[Outcome, ...] = (
 )
 """Every outcome in summary order: the ten headline metrics, ``surviving_firms``, the extras."""
 
-BY_NAME: dict[str, Outcome] = {o.name: o for o in OUTCOMES}
+PAIRED_OUTCOMES: tuple[Outcome, ...] = (
+    Outcome("deadweight_share", "Deadweight: helped founders who start anyway", "share", "lower", SHARE,
+            "% of founders helped", 100.0, False,
+            "Share of the founders helped (documents' reading) who also register a firm in the counterfactual "
+            "run with the same seed: support they would have started without."),
+    Outcome("deadweight_share_narrow", "Deadweight, start-up services only", "share", "lower", SHARE,
+            "% of founders helped", 100.0, False,
+            "The same share for the founders helped by start-up services (narrow reading)."),
+    Outcome("additional_firms", "Additional firms started", "firms", "higher", None, "firms", 1.0, False,
+            "Founders who register a firm in the scenario but not in the counterfactual run with the same seed."),
+)
+"""Outcomes of a scenario *against its counterfactual*, founder by founder: common random numbers
+make founder slot ``i`` the same person in both runs (``firm_id`` of the firm tables), so
+:func:`sim.analysis.compare.compare_batch` computes them per replication from the two firm tables."""
+
+BY_NAME: dict[str, Outcome] = {o.name: o for o in (*OUTCOMES, *PAIRED_OUTCOMES)}
 OUTCOME_NAMES: tuple[str, ...] = tuple(o.name for o in OUTCOMES)
 HEADLINE_METRICS: tuple[str, ...] = tuple(o.name for o in OUTCOMES if o.headline)
 """The ten headline metrics the README defines (targets and the run summary use them)."""
@@ -136,6 +151,7 @@ __all__ = [
     "HEADLINE_METRICS",
     "OUTCOMES",
     "OUTCOME_NAMES",
+    "PAIRED_OUTCOMES",
     "SUMMARY_METRICS",
     "Outcome",
     "display",

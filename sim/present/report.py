@@ -25,7 +25,7 @@ import pandas as pd
 
 from sim.analysis.levers import lever_table, scenario_kind
 from sim.errors import UsageError
-from sim.experiments.outcomes import HEADLINE_METRICS, is_share
+from sim.experiments.outcomes import HEADLINE_METRICS, PAIRED_OUTCOMES, is_share
 from sim.io.atomic import write_bytes
 from sim.io.batch_reader import Batch, load_batch
 from sim.locale import current_language, language, money, text_or
@@ -292,8 +292,34 @@ def _comparison_section(batch: Batch, comparison: pd.DataFrame) -> str:
         parts.append(table_html([t("report.col_scenario"), t("report.col_additional_jobs"),
                                  t("report.col_additional_cost", unit=cost_unit), t("report.col_cost_per_job")],
                                 rows, raw=True))
+        parts.append(_founder_additionality_table(batch, comparison, pct))
     parts.append(f'<p class="note">{t("report.compare_note")}</p></section>')
     return "".join(parts)
+
+
+def _founder_additionality_table(batch: Batch, comparison: pd.DataFrame, pct: str) -> str:
+    """Deadweight and additional firms, founder by founder (the paired outcomes), if compared."""
+    add = comparison[comparison["section"] == "additionality"].set_index(["scenario", "metric"])
+    metrics = [o for o in PAIRED_OUTCOMES if any((s, o.name) in add.index for s in batch.scenarios)]
+    if not metrics:
+        return ""
+    rows = []
+    for scenario in batch.scenarios:
+        if scenario == batch.counterfactual:
+            continue
+        cells = [f"<td>{swatch(batch, scenario)}</td>"]
+        for o in metrics:
+            if (scenario, o.name) in add.index:
+                row = add.loc[(scenario, o.name)]
+                cells.append(interval_cell(row["estimate"], row["ci_low"], row["ci_high"], o.display_factor,
+                                           bounds=o.bounds or (0.0, np.inf)))
+            else:
+                cells.append("<td>n/a</td>")
+        rows.append("".join(cells))
+    header = [t("report.col_scenario"), *(f"{o.label} ({o.display_unit})" for o in metrics)]
+    return (f"<h4>{esc(t('report.h_deadweight'))}</h4>"
+            f"<p>{esc(t('report.deadweight_intro', counterfactual=batch.counterfactual, pct=pct))}</p>"
+            + table_html(header, rows, raw=True))
 
 
 def _figures_section(batch: Batch) -> str:
