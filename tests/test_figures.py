@@ -8,6 +8,7 @@ import re
 import shutil
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 import pytest
 from matplotlib.collections import PolyCollection
@@ -93,7 +94,11 @@ def test_load_batch_roles_order_and_colours(batch):
 def test_colours_deterministic_and_distinct_for_12():
     names = [f"scenario_{i}" for i in range(12)]
     colours = scenario_colours(names)
-    assert colours == scenario_colours(names)
+    tab20 = matplotlib.colormaps["tab20"]
+    # scenario order, the ten strong tab20 colours first: the first scenario gets tab20's first
+    # colour, the tenth its 19th, the eleventh its second (light) shade
+    assert colours["scenario_0"] == tab20(0) and colours["scenario_9"] == tab20(18)
+    assert colours["scenario_10"] == tab20(1)
     assert len(set(colours.values())) == 12
 
 

@@ -66,8 +66,8 @@ def test_documents_reading_and_narrow_reading_of_helped():
     firms.book_support(row("talent_housing"), np.array([0]), 2_000 * one, MONTH)  # housing only
     firms.train(np.array([1]), MONTH - 1, 0.1)  # training before founding
     firms.book_loan(np.array([2]), 100_000 * one, 4.0, 24, MONTH, np.array([True]), np.array([True]))  # at opening
+    firms.mark_emergency_loan(np.array([3]))  # an emergency loan in the opening month (the bank's order)
     firms.book_loan(np.array([3]), 50_000 * one, 4.0, 24, MONTH, np.array([True]), np.array([True]))
-    firms.mark_emergency_loan(np.array([3]))  # an emergency loan in the opening month
     firms.book_support(row("startup_subsidies"), np.array([4]), 10_000 * one, MONTH + 12)  # after the window
     firms.start_incubation(np.array([5]), 0, MONTH + 3)
     firms.book_loan(np.array([6]), 100_000 * one, 4.0, 24, MONTH + 2, np.array([True]), np.array([True]))

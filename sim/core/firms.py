@@ -328,7 +328,8 @@ class FirmPopulation(FirmArrays):
         supported = idx[guaranteed | subsidised]
         self.mark_supported(supported, month, self.programme_row("loan_interest_subsidy"))
         # a start-up loan is taken when the firm opens; later ones (emergency loans) are not
-        self.startup_loan[supported[self.start_month[supported] == month]] = True
+        opening = (self.start_month[supported] == month) & ~self.emergency_loan[supported]
+        self.startup_loan[supported[opening]] = True
         self.loan_guaranteed[idx] = guaranteed
         self.loan_subsidised[idx] = subsidised
         self.cash[idx] += amount_yuan
