@@ -314,6 +314,10 @@ def test_report_contents(batch_dir, tmp_path, capsys):
     assert text.count("<small>[") > 30 and "Additionality against the counterfactual putuo_no_policy" in text
     for label in load_batch(batch_dir).targets()["label"].unique():
         assert label in text
+    # deadweight founder by founder, both readings of the helped targets, inputs marked as such
+    assert "Deadweight and additional firms, founder by founder" in text
+    assert "narrow reading: start-up services only" in text and "reading of the documents: any public support" in text
+    assert "policy input: set by the scenario" in text
     # failed runs are named
     assert "RuntimeError: worker ran out of memory" in text and BROKEN in text
     # nothing is loaded from elsewhere

@@ -24,7 +24,8 @@ The comparison is a long (tidy) table, one row per estimate, with columns
     ``deadweight_share_narrow``, ``additional_firms``).
 ``detail``
     For targets the condition (``>= 2500.0``, already multiplied by the batch's scale for count
-    targets) and its label; for ratios the method; notes on undefined values.
+    targets), its label and, for a target the scenario sets itself, "(policy input: set by the
+    scenario)"; for ratios the method; notes on undefined values.
 ``n``, ``estimate``, ``ci_low``, ``ci_high``, ``confidence``
     Number of replications (pairs) used, the estimate and its confidence interval.
 
@@ -258,12 +259,16 @@ def compare_batch(
     targets = batch.targets()
     if not targets.empty:
         targets = targets.assign(met=targets["met"].astype(bool))
+        if "kind" not in targets:  # a store written before targets had kinds
+            targets = targets.assign(kind="outcome")
         for name in names:
             own = targets[targets["scenario"] == name]
-            for (metric, label, op, goal), group in own.groupby(["metric", "label", "op", "target"], sort=False):
+            keys = ["metric", "label", "op", "target", "kind"]
+            for (metric, label, op, goal, kind), group in own.groupby(keys, sort=False):
                 interval = proportion_ci(int(group["met"].sum()), len(group), confidence)
+                note = " (policy input: set by the scenario)" if kind == "policy_input" else ""
                 rows.append(_row("target_probability", name, "", metric, interval,
-                                 detail=f"{op} {goal:g}: {label}", confidence=confidence))
+                                 detail=f"{op} {goal:g}: {label}{note}", confidence=confidence))
     if counterfactual is not None:
         founders = _founder_table(batch)
         for name in names:
