@@ -394,3 +394,130 @@ def test_shock_lowers_demand_by_depth_times_exposure_and_recovers_linearly():
     for column, exposure in zip((TECH, SERVICES, 2), (0.5, 1.0, 0.25), strict=True):
         np.testing.assert_allclose(index[:, column], 1 - depth * exposure)
     assert relief_months(scenario, first, 6).tolist() == [-1, 0, 1, -1, -1, -1]
+
+
+# ------------------------------------------------------- rules pinned further (mutation gaps)
+def test_training_carries_fractional_places_and_stops_at_the_budget():
+    rows = [{"founder_type": YOUNG_GRADUATE}] * 6
+    ctx, firms = world(rows)
+    firms.log_boost[:6] = 0.1
+    programme = TrainingProgramme(ctx, Training(enabled=True, places_per_year=18, graduates_only=False,
+                                                skill_gain=0.04, cost_per_trainee_yuan=3000.0,
+                                                annual_budget_yuan=9_000.0))
+    programme.on_arrival(np.array([0, 1]))  # 1.5 places: one now
+    programme.on_arrival(np.array([2, 3]))  # 1.5 + 0.5 carried: two
+    programme.on_arrival(np.array([4, 5]))  # budget for three trainees is spent
+    assert firms.trained[:6].tolist() == [True, False, True, True, False, False]
+    np.testing.assert_allclose(firms.log_boost[:6], [0.14, 0.1, 0.14, 0.14, 0.1, 0.1])
+    assert firms.first_support_by_programme[programme.row, 0] == MONTH
+    off = TrainingProgramme(ctx, Training(enabled=False, places_per_year=1200, annual_budget_yuan=BIG_BUDGET))
+    off.on_arrival(np.array([1]))
+    assert not firms.trained[1]
+    free = TrainingProgramme(ctx, Training(enabled=True, places_per_year=12, graduates_only=False,
+                                           cost_per_trainee_yuan=0.0, annual_budget_yuan=0.0))
+    free.on_arrival(np.array([1]))
+    assert firms.trained[1]  # a free camp trains without a budget
+
+
+def test_loan_service_charges_only_outstanding_loans_and_subsidises_only_subsidised_ones():
+    ctx, firms, programme, bank = loan_world(programme_on=True)
+    firms.book_loan(np.array([0]), np.array([120_000.0]), 6.0, 24, MONTH, np.array([True]), np.array([False]))
+    net, principal = bank.service_loans(np.arange(2))
+    assert net.tolist() == [pytest.approx(120_000.0 * 0.06 / 12), 0.0]
+    assert principal.tolist() == [pytest.approx(5_000.0), 0.0]
+    assert programme.spent_this_month == 0.0
+    assert firms.loan_balance[0] == pytest.approx(115_000.0)
+    firms.loan_balance[0] = 0.5  # under a yuan left: still a loan to charge
+    net, principal = bank.service_loans(np.arange(2))
+    assert principal[0] == pytest.approx(0.5) and firms.loan_balance[0] == 0.0
+
+
+def test_instalments_repay_the_balance_to_zero():
+    ctx, firms = world([{}, {}])
+    firms.book_loan(np.arange(2), np.array([24_000.0, 2_000.0]), 4.0, 24, MONTH, np.zeros(2, bool), np.zeros(2, bool))
+    firms.loan_balance[1] = 1_000.0 + 1e-7  # a last instalment that leaves a rounding rest
+    repaid, finished = firms.repay_instalments(np.arange(2))
+    np.testing.assert_allclose(repaid, [1_000.0, 2_000.0 / 24])
+    assert finished.tolist() == [False, False]
+    assert firms.loan_balance[0] == pytest.approx(23_000.0)
+    firms.loan_balance[1] = 2_000.0 / 24 + 5e-7
+    repaid, finished = firms.repay_instalments(np.arange(2))
+    assert finished.tolist() == [False, True] and firms.loan_balance[1] == 0.0
+
+
+def test_registration_chance_in_quality_boost_and_support_taken_up():
+    ctx, firms = world([{}, {}, {}, {}])
+    firms.registered[:4] = firms.alive[:4] = False
+    b = firms.behaviour
+    new = np.arange(4)
+    firms.log_quality[new] = [0.0, 0.2, 0.0, 0.0]
+    firms.log_boost[new] = [0.0, 0.0, 0.2, 0.0]
+    firms.u_take_up[new] = [0.0, 0.0, 0.0, 0.9]  # the last does not know the programmes
+    cost = firms.expected_start_cost_yuan(new)
+    support = np.array([0.0, 0.0, 0.0, 10 * cost[3]])
+
+    def chance(log_quality: float, ratio: float) -> float:
+        logit = (b.registration_base_logit + b.registration_quality_weight * log_quality
+                 + b.registration_support_weight * b.support_awareness * ratio)
+        return 1 / (1 + np.exp(-logit))
+
+    low, high = chance(0.0, 0.0), chance(0.2, 0.0)
+    firms.u_register[new] = (low + high) / 2
+    born = firms.register(new, support, MONTH)
+    assert born.tolist() == [1, 2]  # better founders, or trained ones; support unknown to the last
+    assert firms.registered[:4].tolist() == [False, True, True, False]
+    assert firms.alive[:4].tolist() == [False, True, True, False]
+    assert firms.employees[1] == firms.initial_employees[1]
+    # support relative to first-year costs: a quarter of them shifts the chance exactly so
+    again = world([{}])[1]
+    again.registered[0] = again.alive[0] = False
+    cost0 = again.expected_start_cost_yuan(np.array([0]))
+    again.u_register[0] = chance(0.0, 0.25) - 1e-9
+    assert again.register(np.array([0]), 0.25 * cost0, MONTH).tolist() == [0]
+    again.registered[0] = False
+    again.u_register[0] = chance(0.0, 0.25) + 1e-9
+    assert again.register(np.array([0]), 0.25 * cost0, MONTH).tolist() == []
+
+
+def test_loss_months_count_up_and_reset():
+    ctx, firms = world([{"staff": 1}, {"staff": 1}, {"staff": 1}])
+    firms.loss_months[:3] = [2, 2, 2]
+    account = account_of(firms)
+    costs = PERSON_YUAN + 6_000.0
+    account.revenue_yuan = np.array([costs - 1.0, costs, costs + 0.5])  # loss, break-even, profit
+    firms.close_account(account, np.zeros(3), np.zeros(3), np.zeros(3))
+    assert firms.loss_months[:3].tolist() == [3, 0, 0]
+
+
+def test_staff_plans_for_part_of_a_shock_and_hiring_is_limited_by_cash():
+    ctx, firms = world([{"staff": 5, "age": 40}, {"staff": 5, "age": 40}, {"staff": 5, "age": 40}])
+    b = firms.behaviour
+    beta = b.returns_to_scale
+    assert firms.planning_demand(np.array([0.5]))[0] == pytest.approx(1 - b.staffing_shock_pass_through * 0.5)
+    idx = np.arange(3)
+    factor = np.full(3, 40_000.0)
+    firms.last_profit[idx] = 1.0
+    # cash for 2 months of 7 people (buffer 2 months): at most 2 hires for the second firm
+    firms.cash[idx] = [1e9, 2 * (7 * PERSON_YUAN + 6_000.0), 1e9]
+    demand = np.array([1.0, 1.0, 0.5])
+    u = np.full(3, 0.5)
+    firms.hire_and_shed(idx, u, np.zeros(3), factor, demand)
+    planned = factor * firms.planning_demand(demand)
+    target = (beta * planned / PERSON_YUAN) ** (1 / (1 - beta))
+    hires = np.floor(b.hiring_adjustment_share * np.maximum(target - 5, 0) + 0.5)
+    assert firms.employees[0] == 5 + hires[0] and hires[0] > 2
+    assert firms.employees[1] == 7
+    assert firms.employees[2] == 5 + hires[2] and hires[2] < hires[0]
+
+
+def test_a_shock_without_recovery_and_a_zero_month_relief_shock():
+    shock = {"start": "2020-02", "months": 2, "depth": 0.4, "recovery_months": 0, "relief_package": True}
+    scenario = Scenario(name="s", description="s", district="putuo", shocks={"s": shock},
+                        sector_exposure={"tech": 1.0, "services": 1.0, "consumer": 1.0})
+    first = parse_month("2020-01")
+    np.testing.assert_allclose(demand_index(scenario, first, 5)[:, 0], [1, 0.6, 0.6, 1, 1])
+    shock = {**shock, "months": 0, "recovery_months": 1}
+    scenario = Scenario(name="s", description="s", district="putuo", shocks={"s": shock})
+    assert relief_months(scenario, first, 4).tolist() == [-1, 0, -1, -1]
+    np.testing.assert_allclose(demand_index(scenario, first, 4)[:, 0],
+                               [1, 1 - 0.2 * scenario.sector_exposure.tech, 1, 1])
