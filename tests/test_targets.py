@@ -114,7 +114,7 @@ def test_high_tech_threshold_changes_the_count_in_a_run():
     counts = [
         simulate(with_parameters(base, {"measurement.high_tech_min_log_productivity": value}), seed=3, scale=0.1)
         .metrics["new_high_tech_firms_per_year"]
-        for value in (0.2, 0.6)  # the registry's range
+        for value in (0.4, 0.8)  # the registry's range
     ]
     assert counts[0] > counts[1] > 0
 

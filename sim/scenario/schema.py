@@ -645,10 +645,11 @@ class Measurement(Section):
         description="staff from which a technology firm counts as a new high-tech enterprise (004:49)",
     )
     high_tech_min_log_productivity: float = param(
-        0.3, unit="log productivity", source=A, low=0.2, high=0.6, ge=-5, le=5,
+        0.6, unit="log productivity", low=0.4, high=0.8, ge=-5, le=5,
+        source="assumption: chosen so that Yangpu's count stays near the 20-staff proxy it replaces (about "
+        "200 a year); range 0.4-0.8, which binds (about 420 and 60 a year in Yangpu)",
         description="productivity (innovation capacity) from which a technology firm counts as a new high-tech "
-        "enterprise; binds at the default staff threshold (0.2 and 0.6 give about 100 and 35 per year at "
-        "scale 0.2 in Yangpu)",
+        "enterprise",
     )
     little_giant_min_age_months: int = param(
         24, unit="months", source=A, low=12, high=36, ge=0, le=600,
