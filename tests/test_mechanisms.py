@@ -521,3 +521,48 @@ def test_a_shock_without_recovery_and_a_zero_month_relief_shock():
     assert relief_months(scenario, first, 4).tolist() == [-1, 0, -1, -1]
     np.testing.assert_allclose(demand_index(scenario, first, 4)[:, 0],
                                [1, 1 - 0.2 * scenario.sector_exposure.tech, 1, 1])
+
+
+def test_expected_first_year_support_feeds_registration_with_exact_amounts():
+    """What a nascent founder expects from each programme (the registration decision's input)."""
+    ctx, firms = world([{"staff": 2}, {"staff": 4}])
+    new = np.arange(2)
+    rent = np.array([2 * 1200.0, 4 * 1200.0])
+    relief = rent_programme(ctx, max_firm_age_months=24)
+    np.testing.assert_allclose(relief.expected_first_year_support_yuan(new), 0.3 * 0.3 * rent * 12)
+    anyone = rent_programme(ctx, incubated_only=False, max_firm_age_months=6)
+    np.testing.assert_allclose(anyone.expected_first_year_support_yuan(new), 0.3 * rent * 6)
+    assert rent_programme(ctx, enabled=False).expected_first_year_support_yuan(new).tolist() == [0.0, 0.0]
+    housing = TalentHousingProgramme(ctx, TalentHousing(
+        enabled=True, subsidy_yuan_per_person_month=2000.0, eligible_employee_share=0.25, min_firm_age_months=4,
+        min_employees=3, annual_budget_yuan=BIG_BUDGET))
+    np.testing.assert_allclose(housing.expected_first_year_support_yuan(new), [0.0, 500.0 * 4 * 8])
+    bases = incubation(ctx)
+    np.testing.assert_allclose(bases.expected_first_year_support_yuan(new), 0.3 * 0.5 * rent * 12)
+    ctx2, firms2, loans, bank = loan_world(programme_on=True)
+    need = 9 * (2 * PERSON_YUAN + 6_000.0) - 100_000.0
+    expected = min(need, 150_000.0) * bank.market_rate_pct() / 100.0 * 0.5
+    np.testing.assert_allclose(loans.expected_first_year_support_yuan(np.arange(2)), [expected, expected])
+    ctx3, firms3, off, bank3 = loan_world(programme_on=False)
+    assert off.expected_first_year_support_yuan(np.arange(2)).tolist() == [0.0, 0.0]
+
+
+def test_scale_multiplies_budgets_places_and_awards():
+    ctx, firms = world([{"staff": 6, "age": 24}] * 4)
+    ctx.scale = 0.5
+    housing = TalentHousingProgramme(ctx, TalentHousing(enabled=True, annual_budget_yuan=1_000.0))
+    assert housing.annual_budget_yuan == 500.0
+    assert TalentHousingProgramme(ctx, TalentHousing(enabled=False, annual_budget_yuan=1_000.0)).annual_budget_yuan == 0
+    assert incubation(ctx, places_per_base=4).places_per_base == 2
+    training = TrainingProgramme(ctx, Training(enabled=True, places_per_year=24, annual_budget_yuan=BIG_BUDGET))
+    assert training.places_per_month == 1.0
+    ctx.first_month = MONTH - 24
+    grants = GrowthGrantProgramme(ctx, GrowthGrants(
+        enabled=True, innovation_grants_per_year=2, technology_grants_per_year=4, min_firm_age_months=12,
+        min_employees=5, award_month=6, annual_budget_yuan=BIG_BUDGET))
+    grants.annual_awards(np.arange(4), np.array([4.0, 3.0, 2.0, 1.0]))
+    assert grants.run_counts() == {"grants_awarded": {"innovation": 1, "technology": 2}, "award_rounds": 1}
+    ctx.clock = Clock(month=MONTH + 12, t=12)
+    grants.annual_awards(np.arange(4), np.array([4.0, 3.0, 2.0, 1.0]))
+    # the one firm left is the best of this round: an innovation grant
+    assert grants.run_counts() == {"grants_awarded": {"innovation": 2, "technology": 2}, "award_rounds": 2}
