@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# Mutation testing of the model and the programmes (sim/core, sim/policy) with mutmut 3.
+# Mutation testing of the programmes (sim/policy) and the firm rules, bank and shocks (sim/core/firms.py,
+# bank.py, shocks.py) with mutmut 3.
 #
-# The mutants are run against the fast mechanism, property and programme tests only (configured
-# under [tool.mutmut] in pyproject.toml); the whole run takes about an hour on two cores, so it is
+# The mutants are run against the fast mechanism and programme tests only (configured under
+# [tool.mutmut] in pyproject.toml; the property tests run a model per example and would make a run
+# take hours). A full run (about 1,600 mutants) takes 20-35 minutes on two shared cores, so it is
 # not part of .ci/run. It runs at low priority (nice) with one worker by default:
 #
 #     pip install -e ".[test,mutation]"
 #     benchmarks/mutation.sh            # or MUTATION_WORKERS=2 benchmarks/mutation.sh
 #
 # Results: `mutmut results` lists surviving mutants, `mutmut show NAME` shows one; the score is
-# printed at the end (killed / (killed + survived); timeouts count as killed, mutants no test
-# reaches are reported apart). Work files go to mutants/ (git-ignored).
+# printed at the end (killed / (killed + survived); timeouts count as killed). Work files go to
+# mutants/ (git-ignored).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 workers="${MUTATION_WORKERS:-1}"
