@@ -32,6 +32,7 @@ def shortened(scenario: Scenario, end: str, name: str | None = None) -> Scenario
     """The scenario ending in month ``end`` (and renamed)."""
     data = scenario.model_dump(mode="python")
     data["period"]["end"] = end
+    data["shocks"] = {k: v for k, v in data["shocks"].items() if v["start"] <= end}  # only shocks in the period
     data["name"] = name or scenario.name
     return validate_dict(data)
 
@@ -155,8 +156,8 @@ def test_founder_additionality_on_hand_made_tables():
 
 
 def test_compare_reports_deadweight_paired_by_replication(tmp_path):
-    base = shortened(load_scenario(ROOT / "scenarios" / "putuo" / "baseline.toml"), "2019-12")
-    counterfactual = shortened(no_policy(base), "2019-12", "putuo_no_policy")
+    base = shortened(load_scenario(ROOT / "scenarios" / "putuo" / "baseline.toml"), "2020-12")
+    counterfactual = shortened(no_policy(base), "2020-12", "putuo_no_policy")
     files = []
     for scenario in (base, counterfactual):
         path = tmp_path / f"{scenario.name}.toml"
