@@ -356,7 +356,7 @@ def _targets_section(batch: Batch, comparison: pd.DataFrame) -> str:
             met = group["met"].astype(bool)
             verdict = "met" if met.mean() >= 0.5 else "missed"
             kind = str(group["kind"].iloc[0]) if "kind" in group else "outcome"
-            kind_cell = f"<td>{esc(t('report.kind_' + kind))}</td>"
+            kind_cell = f"<td>{esc(t('report.target_kind_' + kind))}</td>"
             prob_cell = interval_cell(prob["estimate"].iloc[0], prob["ci_low"].iloc[0], prob["ci_high"].iloc[0],
                                       100) if len(prob) else f'<td class="num">{fmt(met.mean() * 100)}</td>'
             rows.append(
@@ -367,7 +367,7 @@ def _targets_section(batch: Batch, comparison: pd.DataFrame) -> str:
                 f'<td class="num {verdict}">{esc(t("report.meeting_value", met=int(met.sum()), n=len(met)))}</td>'
                 f"{prob_cell}"
             )
-    table = table_html([t("report.col_target"), t("report.col_kind"), t("report.col_scenario"),
+    table = table_html([t("report.col_target"), t("report.col_target_kind"), t("report.col_scenario"),
                         t("report.col_target_value"), t("report.col_simulated"), t("report.col_meeting"),
                         t("report.col_probability")], rows, raw=True)
     return (f'<section id="targets"><h2>{esc(t("report.h_targets"))}</h2><p>{esc(t("report.targets_intro"))} '
