@@ -327,10 +327,10 @@ def _founder_table(batch: Batch) -> pd.DataFrame | None:
     """The columns of every firm table that founder additionality needs (None if a run lacks them)."""
     try:
         return batch.firms(FOUNDER_COLUMNS)
-    except (KeyError, ValueError, OSError):
+    except (KeyError, ValueError, OSError, UsageError):  # e.g. a metrics-only batch has no firm tables
         try:
             return batch.firms(FOUNDER_COLUMNS[:2])  # a store written before the narrow reading existed
-        except (KeyError, ValueError, OSError):
+        except (KeyError, ValueError, OSError, UsageError):  # e.g. a metrics-only batch has no firm tables
             return None
 
 
