@@ -8,6 +8,7 @@ import re
 import shutil
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 import pytest
 from matplotlib.collections import PolyCollection
@@ -93,7 +94,11 @@ def test_load_batch_roles_order_and_colours(batch):
 def test_colours_deterministic_and_distinct_for_12():
     names = [f"scenario_{i}" for i in range(12)]
     colours = scenario_colours(names)
-    assert colours == scenario_colours(names)
+    tab20 = matplotlib.colormaps["tab20"]
+    # scenario order, the ten strong tab20 colours first: the first scenario gets tab20's first
+    # colour, the tenth its 19th, the eleventh its second (light) shade
+    assert colours["scenario_0"] == tab20(0) and colours["scenario_9"] == tab20(18)
+    assert colours["scenario_10"] == tab20(1)
     assert len(set(colours.values())) == 12
 
 
@@ -214,7 +219,7 @@ def test_target_attainment(batch):
     fig = fig_target_attainment(batch)
     targets = batch.targets()
     keys = targets[["metric", "op"]].drop_duplicates()
-    assert len(fig.axes) == len(keys) == 3
+    assert len(fig.axes) == len(keys) == 5  # Putuo: both readings of the two helped targets, the bases
     for ax, metric in zip(fig.axes, keys["metric"], strict=True):
         assert ax.get_xlabel().endswith(")")  # a unit in parentheses
         texts = [t.get_text() for t in ax.texts if t.get_text().startswith("P(meet)")]
@@ -309,6 +314,10 @@ def test_report_contents(batch_dir, tmp_path, capsys):
     assert text.count("<small>[") > 30 and "Additionality against the counterfactual putuo_no_policy" in text
     for label in load_batch(batch_dir).targets()["label"].unique():
         assert label in text
+    # deadweight founder by founder, both readings of the helped targets, inputs marked as such
+    assert "Deadweight and additional firms, founder by founder" in text
+    assert "narrow reading: start-up services only" in text and "reading of the documents: any public support" in text
+    assert "policy input: set by the scenario" in text
     # failed runs are named
     assert "RuntimeError: worker ran out of memory" in text and BROKEN in text
     # nothing is loaded from elsewhere

@@ -200,10 +200,10 @@ def test_accounting_identities(path):
     for programme in model.programmes:
         for year, spent in programme.spent_by_year.items():
             assert spent <= programme.annual_budget_yuan * (1 + 1e-9) + 1e-6, (programme.name, year)
-    # monthly spend columns add up to the programmes' books (budgeted and contracted)
+    # support booked to firms (their accounts, row by row) = the programmes' spend in the monthly table
     for programme in model.programmes:
-        booked = sum(programme.spent_by_year.values()) + sum(programme.contract_spent_by_year.values())
-        assert monthly[f"spend_{programme.name}_yuan"].sum() == pytest.approx(booked)
+        booked_to_firms = pop.support_yuan[programme.row, : pop.n].sum()
+        assert monthly[f"spend_{programme.name}_yuan"].sum() == pytest.approx(booked_to_firms, rel=1e-9, abs=1e-6)
     # support received by firms never exceeds what programmes spent
     assert pop.support_yuan[: pop.n].sum() <= monthly["spend_total_yuan"].sum() + 1e-3
 

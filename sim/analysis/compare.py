@@ -19,10 +19,13 @@ The comparison is a long (tidy) table, one row per estimate, with columns
 ``metric``
     A metric name; for targets the target's metric; for additionality ``additional_jobs``,
     ``additional_surviving_firms``, ``additional_fiscal_cost_yuan``,
-    ``fiscal_cost_per_additional_job_yuan``, ``fiscal_cost_per_additional_surviving_firm_yuan``.
+    ``fiscal_cost_per_additional_job_yuan``, ``fiscal_cost_per_additional_surviving_firm_yuan`` and,
+    founder by founder, the :data:`sim.experiments.outcomes.PAIRED_OUTCOMES` (``deadweight_share``,
+    ``deadweight_share_narrow``, ``additional_firms``).
 ``detail``
     For targets the condition (``>= 2500.0``, already multiplied by the batch's scale for count
-    targets) and its label; for ratios the method; notes on undefined values.
+    targets), its label and, for a target the scenario sets itself, "(policy input: set by the
+    scenario)"; for ratios the method; notes on undefined values.
 ``n``, ``estimate``, ``ci_low``, ``ci_high``, ``confidence``
     Number of replications (pairs) used, the estimate and its confidence interval.
 
@@ -41,7 +44,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.errors import UsageError
-from sim.experiments.outcomes import SUMMARY_METRICS
+from sim.experiments.outcomes import PAIRED_OUTCOMES, SUMMARY_METRICS
 from sim.io.atomic import write_bytes
 from sim.io.batch_reader import Batch, default_baseline, default_counterfactual, load_batch
 
@@ -60,7 +63,10 @@ ADDITIONALITY_METRICS = (
     "additional_fiscal_cost_yuan",
     "fiscal_cost_per_additional_job_yuan",
     "fiscal_cost_per_additional_surviving_firm_yuan",
+    *(o.name for o in PAIRED_OUTCOMES),
 )
+FOUNDER_COLUMNS = ["firm_id", "helped", "helped_narrow"]
+"""Firm-table columns the founder-by-founder additionality reads."""
 
 
 class Interval(NamedTuple):
@@ -253,15 +259,22 @@ def compare_batch(
     targets = batch.targets()
     if not targets.empty:
         targets = targets.assign(met=targets["met"].astype(bool))
+        if "kind" not in targets:  # a store written before targets had kinds
+            targets = targets.assign(kind="outcome")
         for name in names:
             own = targets[targets["scenario"] == name]
-            for (metric, label, op, goal), group in own.groupby(["metric", "label", "op", "target"], sort=False):
+            keys = ["metric", "label", "op", "target", "kind"]
+            for (metric, label, op, goal, kind), group in own.groupby(keys, sort=False):
                 interval = proportion_ci(int(group["met"].sum()), len(group), confidence)
+                note = " (policy input: set by the scenario)" if kind == "policy_input" else ""
                 rows.append(_row("target_probability", name, "", metric, interval,
-                                 detail=f"{op} {goal:g}: {label}", confidence=confidence))
+                                 detail=f"{op} {goal:g}: {label}{note}", confidence=confidence))
     if counterfactual is not None:
+        founders = _founder_table(batch)
         for name in names:
             rows.extend(_additionality(wide, name, counterfactual, confidence, n_boot, seed))
+            if founders is not None and "replication" in founders:
+                rows.extend(_founder_additionality(founders, name, counterfactual, confidence))
     table = pd.DataFrame(rows, columns=COLUMNS)
     table["n"] = table["n"].astype("int64")
     return table
@@ -285,6 +298,55 @@ def _additionality(wide: dict[str, pd.DataFrame], name: str, cf: str, confidence
         interval, note = ratio_of_means_ci(d_cost, denominator, confidence, n_boot, seed)
         rows.append(_row("additionality", name, cf, metric, interval, detail=note, confidence=confidence))
     return rows
+
+
+def founder_additionality(firms: pd.DataFrame, counterfactual_firms: pd.DataFrame) -> dict[str, float]:
+    """Deadweight and additional firms of one run against its counterfactual run (same seed).
+
+    With common random numbers founder slot ``firm_id`` is the same person in both runs, so a
+    helped founder whose slot also registers in the counterfactual would have started anyway.
+
+    Args:
+        firms: Firm table of the scenario's run (``firm_id``, ``helped``, ``helped_narrow``).
+        counterfactual_firms: Firm table of the counterfactual's run with the same seed and scale.
+
+    Returns:
+        ``deadweight_share`` and ``deadweight_share_narrow`` (NaN when nobody was helped) and
+        ``additional_firms``.
+    """
+    started = np.isin(firms["firm_id"].to_numpy(), counterfactual_firms["firm_id"].to_numpy())
+    result = {}
+    for metric, column in (("deadweight_share", "helped"), ("deadweight_share_narrow", "helped_narrow")):
+        helped = firms[column].to_numpy(bool) if column in firms else np.zeros(len(firms), bool)
+        result[metric] = float(started[helped].mean()) if helped.any() else float("nan")
+    result["additional_firms"] = float(np.count_nonzero(~started))
+    return result
+
+
+def _founder_table(batch: Batch) -> pd.DataFrame | None:
+    """The columns of every firm table that founder additionality needs (None if a run lacks them)."""
+    try:
+        return batch.firms(FOUNDER_COLUMNS)
+    except (KeyError, ValueError, OSError, UsageError):  # e.g. a metrics-only batch has no firm tables
+        try:
+            return batch.firms(FOUNDER_COLUMNS[:2])  # a store written before the narrow reading existed
+        except (KeyError, ValueError, OSError, UsageError):  # e.g. a metrics-only batch has no firm tables
+            return None
+
+
+def _founder_additionality(founders: pd.DataFrame, name: str, cf: str, confidence: float) -> list[dict[str, Any]]:
+    own = founders[founders["scenario"] == name]
+    other = founders[founders["scenario"] == cf]
+    common = sorted(set(own["replication"]) & set(other["replication"]))
+    values: dict[str, list[float]] = {o.name: [] for o in PAIRED_OUTCOMES}
+    for replication in common:
+        result = founder_additionality(own[own["replication"] == replication],
+                                       other[other["replication"] == replication])
+        for metric, value in result.items():
+            values[metric].append(value)
+    return [_row("additionality", name, cf, metric, mean_ci(values[metric], confidence),
+                 detail="founder by founder, paired by replication", confidence=confidence)
+            for metric in values]
 
 
 def write_comparison(out: str | Path, table: pd.DataFrame, path: str | Path | None = None) -> Path:
@@ -361,6 +423,7 @@ __all__ = [
     "default_baseline",
     "default_counterfactual",
     "format_comparison",
+    "founder_additionality",
     "mean_ci",
     "paired_diff_ci",
     "proportion_ci",

@@ -312,6 +312,26 @@ class FirmPopulation(FirmArrays):
         self.high_tech_month[idx[qualifies]] = month
         return int(qualifies.sum())
 
+    def mark_little_giants(self, idx: np.ndarray, month: int) -> int:
+        """Technology firms that meet the little-giant criteria this month (age, staff and growth).
+
+        The count measures the outcome the little-giant target (004:49) asks for, independently of
+        how many grants the programme hands out.
+
+        Returns:
+            How many firms newly qualify.
+        """
+        m = self.scenario.measurement
+        qualifies = (
+            (self.sector[idx] == TECH)
+            & (month - self.start_month[idx] >= m.little_giant_min_age_months)
+            & (self.employees[idx] >= m.little_giant_min_employees)
+            & (self.employees[idx] >= m.little_giant_min_growth * self.initial_employees[idx])
+            & (self.little_giant_month[idx] == NOT_SET)
+        )
+        self.little_giant_month[idx[qualifies]] = month
+        return int(qualifies.sum())
+
     # ------------------------------------------------------ public support
     @staticmethod
     def programme_row(name: str) -> int:
@@ -326,7 +346,7 @@ class FirmPopulation(FirmArrays):
         """
         receiving = idx[paid_yuan > 0]
         self.support_yuan[row, receiving] += paid_yuan[paid_yuan > 0]
-        self.mark_supported(receiving, month)
+        self.mark_supported(receiving, month, row)
 
     def pay(self, row: int, idx: np.ndarray, paid_yuan: np.ndarray, month: int) -> None:
         """Pay cash to firms ``idx`` (each at most once), booked as programme ``row``'s support."""
@@ -336,7 +356,7 @@ class FirmPopulation(FirmArrays):
     def train(self, idx: np.ndarray, month: int, log_productivity_gain: float) -> None:
         """Founders ``idx`` complete training: a lasting productivity gain."""
         self.trained[idx] = True
-        self.mark_supported(idx, month)
+        self.mark_supported(idx, month, self.programme_row("training"))
         self.log_boost[idx] += log_productivity_gain
 
     def raise_productivity(self, idx: np.ndarray, log_productivity_gain: float) -> None:
@@ -354,7 +374,7 @@ class FirmPopulation(FirmArrays):
         self.ever_incubated[idx] = True
         self.incubator[idx] = base_id
         self.incubation_start[idx] = month
-        self.mark_supported(idx, month)
+        self.mark_supported(idx, month, self.programme_row("incubation"))
 
     def extend_incubation(self, idx: np.ndarray) -> None:
         """Firms ``idx`` are granted the extension of their incubation period."""
@@ -379,7 +399,11 @@ class FirmPopulation(FirmArrays):
         self.loan_instalment[idx] = amount_yuan / term_months
         self.loan_month[idx] = month
         self.loan_disbursed_total[idx] += amount_yuan
-        self.mark_supported(idx[guaranteed | subsidised], month)
+        supported = idx[guaranteed | subsidised]
+        self.mark_supported(supported, month, self.programme_row("loan_interest_subsidy"))
+        # a start-up loan is taken when the firm opens; later ones (emergency loans) are not
+        opening = (self.start_month[supported] == month) & ~self.emergency_loan[supported]
+        self.startup_loan[supported[opening]] = True
         self.loan_guaranteed[idx] = guaranteed
         self.loan_subsidised[idx] = subsidised
         self.cash[idx] += amount_yuan
@@ -387,6 +411,8 @@ class FirmPopulation(FirmArrays):
     def mark_emergency_loan(self, idx: np.ndarray) -> None:
         """Firms ``idx`` take an emergency loan (at most one per firm)."""
         self.emergency_loan[idx] = True
+        # an emergency loan in a firm's opening month is not a start-up loan (one loan at a time)
+        self.startup_loan[idx[self.loan_month[idx] == self.start_month[idx]]] = False
 
     def repay_instalments(self, borrowers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Take this month's principal instalment off each balance (paid from the operating account).

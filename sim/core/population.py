@@ -31,6 +31,9 @@ PROGRAMMES = tuple(Policy.model_fields)
 """The levers, one per table of the schema's ``policy`` section, in declaration order (the rows of
 :attr:`FirmPopulation.support_yuan`; :mod:`sim.policy.registry` describes each)."""
 NOT_SET = -1
+NARROW_HELP_PROGRAMMES = ("training", "incubation", "startup_subsidies")
+"""Programmes whose support counts in the narrow reading of "helped to start a business" (start-up
+services; with guaranteed or subsidised start-up loans, see :meth:`FirmArrays.helped_narrow`)."""
 EXIT_CASH_OUT, EXIT_VOLUNTARY = 0, 1
 STAFF_TABLE_MAX = 1_000_000
 """Largest staff count + 1 kept in the ``staff ** returns_to_scale`` lookup table (8 MB); larger
@@ -59,13 +62,13 @@ class FirmArrays:
     _INT = (
         "arrival_month", "start_month", "exit_month", "employees", "initial_employees",
         "peak_employees", "loss_months", "incubator", "incubation_start", "high_tech_month",
-        "grant_month", "loan_month", "first_support_month",
+        "grant_month", "loan_month", "first_support_month", "little_giant_month",
     )
     _INT8 = ("founder_type", "sector", "exit_reason", "grant_type")
     _BOOL = (
         "has_collateral", "trained", "registered", "alive", "incubated", "ever_incubated",
         "loan_guaranteed", "loan_subsidised", "loan_defaulted", "emergency_loan",
-        "incubation_extended",
+        "incubation_extended", "startup_loan",
     )
 
     def __init__(self, scenario: Scenario, expected_arrivals: int) -> None:
@@ -89,6 +92,8 @@ class FirmArrays:
             setattr(self, name, np.zeros(self.capacity, dtype=bool))
         # yuan received from each programme, one row per programme (rows contiguous)
         self.support_yuan = np.zeros((len(PROGRAMMES), self.capacity), dtype=np.float64)
+        # first month each programme booked support to a firm (NOT_SET: never), rows as support_yuan
+        self.first_support_by_programme = np.full((len(PROGRAMMES), self.capacity), NOT_SET, dtype=np.int32)
         self.loss_months[:] = 0
         # Poisson CDF of the initial team (besides the founder), for exact inversion of uniforms.
         mean_team = scenario.population.initial_employees_mean
@@ -115,6 +120,9 @@ class FirmArrays:
         support = np.zeros((len(PROGRAMMES), new_capacity))
         support[:, : self.capacity] = self.support_yuan
         self.support_yuan = support
+        first = np.full((len(PROGRAMMES), new_capacity), NOT_SET, dtype=np.int32)
+        first[:, : self.capacity] = self.first_support_by_programme
+        self.first_support_by_programme = first
         self.capacity = new_capacity
 
     def arrive(self, month: int, uniforms: np.ndarray) -> np.ndarray:
@@ -288,11 +296,14 @@ class FirmArrays:
                 ),
                 "sector": pd.Categorical.from_codes(self.sector[idx], categories=list(SECTORS)),
                 "log_quality_at_entry": self.log_quality_entry[idx],
+                "own_capital_yuan": self.own_capital[idx],
+                "collateral": self.has_collateral[idx],
                 "trained": self.trained[idx],
                 "incubated": self.ever_incubated[idx],
                 "loan": self.loan_disbursed_total[idx] > 0,
                 "loan_yuan": self.loan_disbursed_total[idx],
                 "loan_guaranteed": self.loan_guaranteed[idx],
+                "startup_loan": self.startup_loan[idx],
                 "loan_defaulted": self.loan_defaulted[idx],
                 "emergency_loan": self.emergency_loan[idx],
                 "grant_type": pd.Categorical.from_codes(
@@ -300,6 +311,7 @@ class FirmArrays:
                     categories=["none", "innovation", "technology"],
                 ),
                 "high_tech": self.high_tech_month[idx] != NOT_SET,
+                "little_giant": self.little_giant_month[idx] != NOT_SET,
                 "first_support_month": label(self.first_support_month[idx]),
                 "loan_month": label(self.loan_month[idx]),
                 "grant_month": label(self.grant_month[idx]),
@@ -312,6 +324,7 @@ class FirmArrays:
             frame[f"support_{name}_yuan"] = self.support_yuan[j, idx]
         frame["support_total_yuan"] = self.support_yuan[:, idx].sum(axis=0)
         frame["helped"] = self.helped(idx)
+        frame["helped_narrow"] = self.helped_narrow(idx)
         return frame
 
     def lifetime_months(self, idx: np.ndarray, last_month: int) -> np.ndarray:
@@ -319,10 +332,13 @@ class FirmArrays:
         end = np.where(self.exit_month[idx] != NOT_SET, self.exit_month[idx], last_month)
         return (end - self.start_month[idx] + 1).astype(np.int64)
 
-    def mark_supported(self, idx: np.ndarray, month: int) -> None:
-        """Record the first month a founder received public support."""
+    def mark_supported(self, idx: np.ndarray, month: int, row: int | None = None) -> None:
+        """Record the first month a founder received public support (from programme ``row``, if given)."""
         fresh = idx[self.first_support_month[idx] == NOT_SET]
         self.first_support_month[fresh] = month
+        if row is not None:
+            first = self.first_support_by_programme[row]
+            first[idx[first[idx] == NOT_SET]] = month
 
     def takes_up_support(self, idx: np.ndarray) -> np.ndarray:
         """Founders who know of and apply for district programmes."""
@@ -338,3 +354,22 @@ class FirmArrays:
             & (first != NOT_SET)
             & (first - self.start_month[idx] < self.scenario.measurement.helped_window_months)
         )
+
+    def helped_narrow(self, idx: np.ndarray) -> np.ndarray:
+        """Founder was helped by a start-up service (the narrow reading of 001:21).
+
+        Only the services that help someone *start* a business count: a training place before
+        founding, an incubation place, a guaranteed or interest-subsidised start-up loan (taken
+        when the firm opens; emergency loans do not count) or a start-up subsidy, each within the
+        firm's first ``measurement.helped_window_months`` months. Talent housing, rent relief,
+        growth grants and the 2022 relief measures do not count.
+        """
+        window = self.scenario.measurement.helped_window_months
+        start = self.start_month[idx]
+
+        def within(first: np.ndarray) -> np.ndarray:
+            return (first != NOT_SET) & (first - start < window)
+
+        services = [PROGRAMMES.index(name) for name in NARROW_HELP_PROGRAMMES]
+        by_service = within(self.first_support_by_programme[np.ix_(services, idx)]).any(axis=0)
+        return self.registered[idx] & (by_service | self.startup_loan[idx])

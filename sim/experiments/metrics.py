@@ -130,6 +130,11 @@ def headline_metrics(
         "new_high_tech_firms_per_year": high_tech_firms / n_years,
         "jobs_per_surviving_firm": jobs / alive.sum() if alive.sum() else float("nan"),
         "loans_disbursed": float(monthly["loans_disbursed"].sum()),
+        "founders_helped_narrow": float(firms["helped_narrow"].sum()),
+        "youth_founders_helped_narrow": float(
+            (firms["helped_narrow"] & (firms["founder_type"] == "young_graduate")).sum()
+        ),
+        "little_giant_firms_per_year": float(firms["little_giant"].sum()) / n_years,
     }
     return {name: metrics[name] for name in OUTCOME_NAMES}
 
@@ -164,6 +169,7 @@ def target_attainment(targets, metrics: dict[str, float], scale: float = 1.0) ->
                 "simulated": value,
                 "met": bool(_compare(value, target.op, goal)),
                 "source": target.source,
+                "kind": target.kind,
             }
         )
-    return pd.DataFrame(rows, columns=["metric", "label", "op", "target", "simulated", "met", "source"])
+    return pd.DataFrame(rows, columns=["metric", "label", "op", "target", "simulated", "met", "source", "kind"])

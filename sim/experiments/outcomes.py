@@ -77,10 +77,12 @@ OUTCOMES: tuple[Outcome, ...] = (
             "Firms still operating at the end of the run (censored firms of the firm table)."),
     Outcome("innovation_little_giants_per_year", "Innovation little giants", "firms per year", "higher", None,
             "firms per year", 1.0, False,
-            "Innovation little-giant awards per award round in which eligible firms could exist."),
+            "Innovation little-giant awards per award round in which eligible firms could exist (a policy "
+            "input: the programme awards up to its yearly number)."),
     Outcome("technology_little_giants_per_year", "Technology little giants", "firms per year", "higher", None,
             "firms per year", 1.0, False,
-            "Technology little-giant awards per award round in which eligible firms could exist."),
+            "Technology little-giant awards per award round in which eligible firms could exist (a policy "
+            "input: the programme awards up to its yearly number)."),
     Outcome("new_high_tech_firms_per_year", "New high-tech firms", "firms per year", "higher", None,
             "firms per year", 1.0, False,
             "Technology firms reaching the staff and productivity threshold of the measurement table, per year."),
@@ -88,10 +90,36 @@ OUTCOMES: tuple[Outcome, ...] = (
             1.0, False, "jobs_created divided by the firms alive at the end."),
     Outcome("loans_disbursed", "Start-up loans disbursed", "loans", "higher", None, "loans", 1.0, False,
             "Guaranteed or interest-subsidised start-up loans disbursed over the period."),
+    Outcome("founders_helped_narrow", "People helped by start-up services", "persons", "higher", None, "persons",
+            1.0, False,
+            "Narrow reading of founders_helped: only start-up services count (training before founding, or "
+            "within the firm's first 12 months an incubation place, a guaranteed or subsidised start-up loan or "
+            "a start-up subsidy); talent housing, rent relief, grants and emergency measures do not."),
+    Outcome("youth_founders_helped_narrow", "Young graduates helped by start-up services", "persons", "higher",
+            None, "persons", 1.0, False, "Founders helped by start-up services who are young college graduates."),
+    Outcome("little_giant_firms_per_year", "Firms meeting the little-giant criteria", "firms per year", "higher",
+            None, "firms per year", 1.0, False,
+            "Technology firms that reach the little-giant criteria of the measurement table (age and staff) in "
+            "the period, per year: an outcome, unlike the awards, which the programme caps."),
 )
 """Every outcome in summary order: the ten headline metrics, ``surviving_firms``, the extras."""
 
-BY_NAME: dict[str, Outcome] = {o.name: o for o in OUTCOMES}
+PAIRED_OUTCOMES: tuple[Outcome, ...] = (
+    Outcome("deadweight_share", "Deadweight: helped founders who start anyway", "share", "lower", SHARE,
+            "% of founders helped", 100.0, False,
+            "Share of the founders helped (documents' reading) who also register a firm in the counterfactual "
+            "run with the same seed: support they would have started without."),
+    Outcome("deadweight_share_narrow", "Deadweight, start-up services only", "share", "lower", SHARE,
+            "% of founders helped", 100.0, False,
+            "The same share for the founders helped by start-up services (narrow reading)."),
+    Outcome("additional_firms", "Additional firms started", "firms", "higher", None, "firms", 1.0, False,
+            "Founders who register a firm in the scenario but not in the counterfactual run with the same seed."),
+)
+"""Outcomes of a scenario *against its counterfactual*, founder by founder: common random numbers
+make founder slot ``i`` the same person in both runs (``firm_id`` of the firm tables), so
+:func:`sim.analysis.compare.compare_batch` computes them per replication from the two firm tables."""
+
+BY_NAME: dict[str, Outcome] = {o.name: o for o in (*OUTCOMES, *PAIRED_OUTCOMES)}
 OUTCOME_NAMES: tuple[str, ...] = tuple(o.name for o in OUTCOMES)
 HEADLINE_METRICS: tuple[str, ...] = tuple(o.name for o in OUTCOMES if o.headline)
 """The ten headline metrics the README defines (targets and the run summary use them)."""
@@ -123,6 +151,7 @@ __all__ = [
     "HEADLINE_METRICS",
     "OUTCOMES",
     "OUTCOME_NAMES",
+    "PAIRED_OUTCOMES",
     "SUMMARY_METRICS",
     "Outcome",
     "display",

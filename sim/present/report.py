@@ -25,7 +25,7 @@ import pandas as pd
 
 from sim.analysis.levers import lever_table, scenario_kind
 from sim.errors import UsageError
-from sim.experiments.outcomes import HEADLINE_METRICS, is_share
+from sim.experiments.outcomes import HEADLINE_METRICS, PAIRED_OUTCOMES, is_share
 from sim.io.atomic import write_bytes
 from sim.io.batch_reader import Batch, load_batch
 from sim.locale import current_language, language, money, text_or
@@ -292,8 +292,34 @@ def _comparison_section(batch: Batch, comparison: pd.DataFrame) -> str:
         parts.append(table_html([t("report.col_scenario"), t("report.col_additional_jobs"),
                                  t("report.col_additional_cost", unit=cost_unit), t("report.col_cost_per_job")],
                                 rows, raw=True))
+        parts.append(_founder_additionality_table(batch, comparison, pct))
     parts.append(f'<p class="note">{t("report.compare_note")}</p></section>')
     return "".join(parts)
+
+
+def _founder_additionality_table(batch: Batch, comparison: pd.DataFrame, pct: str) -> str:
+    """Deadweight and additional firms, founder by founder (the paired outcomes), if compared."""
+    add = comparison[comparison["section"] == "additionality"].set_index(["scenario", "metric"])
+    metrics = [o for o in PAIRED_OUTCOMES if any((s, o.name) in add.index for s in batch.scenarios)]
+    if not metrics:
+        return ""
+    rows = []
+    for scenario in batch.scenarios:
+        if scenario == batch.counterfactual:
+            continue
+        cells = [f"<td>{swatch(batch, scenario)}</td>"]
+        for o in metrics:
+            if (scenario, o.name) in add.index:
+                row = add.loc[(scenario, o.name)]
+                cells.append(interval_cell(row["estimate"], row["ci_low"], row["ci_high"], o.display_factor,
+                                           bounds=o.bounds or (0.0, np.inf)))
+            else:
+                cells.append("<td>n/a</td>")
+        rows.append("".join(cells))
+    header = [t("report.col_scenario"), *(f"{o.label} ({o.display_unit})" for o in metrics)]
+    return (f"<h4>{esc(t('report.h_deadweight'))}</h4>"
+            f"<p>{esc(t('report.deadweight_intro', counterfactual=batch.counterfactual, pct=pct))}</p>"
+            + table_html(header, rows, raw=True))
 
 
 def _figures_section(batch: Batch) -> str:
@@ -329,21 +355,23 @@ def _targets_section(batch: Batch, comparison: pd.DataFrame) -> str:
             simulated = group["simulated"].to_numpy(float)
             met = group["met"].astype(bool)
             verdict = "met" if met.mean() >= 0.5 else "missed"
+            kind = str(group["kind"].iloc[0]) if "kind" in group else "outcome"
+            kind_cell = f"<td>{esc(t('report.target_kind_' + kind))}</td>"
             prob_cell = interval_cell(prob["estimate"].iloc[0], prob["ci_low"].iloc[0], prob["ci_high"].iloc[0],
                                       100) if len(prob) else f'<td class="num">{fmt(met.mean() * 100)}</td>'
             rows.append(
-                f"<td>{esc(target_label(metric, label))}</td><td>{swatch(batch, scenario)}</td>"
+                f"<td>{esc(target_label(metric, label))}</td>{kind_cell}<td>{swatch(batch, scenario)}</td>"
                 f'<td class="num">{esc(op)} {fmt(goal * factor)} {esc(unit)}</td>'
                 f'<td class="num">{fmt(float(np.median(simulated)) * factor)}'
                 f"<small>[{fmt(simulated.min() * factor)}, {fmt(simulated.max() * factor)}]</small></td>"
                 f'<td class="num {verdict}">{esc(t("report.meeting_value", met=int(met.sum()), n=len(met)))}</td>'
                 f"{prob_cell}"
             )
-    table = table_html([t("report.col_target"), t("report.col_scenario"), t("report.col_target_value"),
-                        t("report.col_simulated"), t("report.col_meeting"), t("report.col_probability")],
-                       rows, raw=True)
-    return (f'<section id="targets"><h2>{esc(t("report.h_targets"))}</h2><p>{esc(t("report.targets_intro"))}</p>'
-            + table + "</section>")
+    table = table_html([t("report.col_target"), t("report.col_target_kind"), t("report.col_scenario"),
+                        t("report.col_target_value"), t("report.col_simulated"), t("report.col_meeting"),
+                        t("report.col_probability")], rows, raw=True)
+    return (f'<section id="targets"><h2>{esc(t("report.h_targets"))}</h2><p>{esc(t("report.targets_intro"))} '
+            f'{esc(t("report.targets_readings"))}</p>' + table + "</section>")
 
 
 def _parameters_section(batch: Batch) -> str:
