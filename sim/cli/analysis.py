@@ -13,18 +13,10 @@ from sim.analysis.options import (
     NOISE_REPLICATIONS,
     SENSITIVITY_METHODS,
 )
-from sim.cli.types import positive_float, positive_int, scale_value, seed_int
+from sim.cli.types import name_list, positive_float, positive_int, scale_value, seed_int
 from sim.errors import UsageError
 from sim.experiments.executors import default_workers, resolve_executor
 from sim.scenario.files import load_scenario
-
-
-def name_list(text: str) -> list[str]:
-    """Argparse type: comma-separated names (empty items dropped)."""
-    items = [item.strip() for item in text.split(",") if item.strip()]
-    if not items:
-        raise argparse.ArgumentTypeError(f"expected comma-separated names, got {text!r}")
-    return items
 
 
 # ------------------------------------------------------------------------------- sensitivity

@@ -5,17 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.cli.types import positive_float, positive_int, seed_int
+from sim.cli.types import name_list, positive_float, positive_int, seed_int
 
 OPTIMISE_DEFAULTS = {"samples": 4, "replications": 1, "population": 24, "generations": 10, "scale": 0.2}
 """Defaults sized for a usable Putuo front in under 15 minutes on 2 cores (README, "Budget optimiser")."""
-
-
-def _names(text: str) -> list[str]:
-    items = [item.strip() for item in text.split(",") if item.strip()]
-    if not items:
-        raise argparse.ArgumentTypeError(f"expected comma-separated names, got {text!r}")
-    return items
 
 
 def _share(text: str) -> float:
@@ -129,10 +122,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     opt.add_argument("scenario", metavar="SCENARIO", help="scenario TOML file (its targets are the constraints)")
     opt.add_argument("--budget-yuan", type=positive_float, required=True, metavar="B",
                      help="yearly budget shared by the levers, yuan/year for the whole district")
-    opt.add_argument("--objectives", type=_names, default=None, help="comma-separated outcomes: additional_<metric> "
+    opt.add_argument("--objectives", type=name_list, default=None, help="comma-separated outcomes: additional_<metric> "
                      "(paired difference) or a metric (default additional_jobs,additional_surviving_firms,"
                      "youth_founders_helped)")
-    opt.add_argument("--uncertain", type=_names, default=None, metavar="PATTERNS",
+    opt.add_argument("--uncertain", type=name_list, default=None, metavar="PATTERNS",
                      help="uncertain assumptions (names or patterns; default the Morris screening's top five)")
     opt.add_argument("--samples", type=int, default=OPTIMISE_DEFAULTS["samples"], metavar="K",
                      help="draws of the uncertain assumptions (Latin hypercube; 0: the scenario's values)")
@@ -144,7 +137,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="each target must be met in at least this share of the runs (default 0.9)")
     opt.add_argument("--generations", type=positive_int, default=OPTIMISE_DEFAULTS["generations"])
     opt.add_argument("--population", type=positive_int, default=OPTIMISE_DEFAULTS["population"])
-    opt.add_argument("--levers", type=_names, default=None, help="levers to search (default all; the others are off)")
+    opt.add_argument("--levers", type=name_list, default=None,
+                     help="levers to search (default all; the others are off)")
     opt.add_argument("--no-intensities", action="store_true",
                      help="search switches and budget shares only (intensities as in SCENARIO)")
     opt.add_argument("--allow-rationing", action="store_true",
@@ -162,7 +156,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "discovery.csv, boxes.csv (coverage, density), figures/prim_boxes.png and report.md.",
     )
     dis.add_argument("scenario", metavar="SCENARIO", help="scenario TOML file (the mix to examine)")
-    dis.add_argument("--uncertain", type=_names, default=None, metavar="PATTERNS",
+    dis.add_argument("--uncertain", type=name_list, default=None, metavar="PATTERNS",
                      help="assumptions to sample (default behaviour.*,population.*)")
     dis.add_argument("--samples", type=positive_int, default=200, metavar="N", help="draws (default 200)")
     dis.add_argument("--jobs-threshold", type=float, default=None, metavar="JOBS",

@@ -70,3 +70,11 @@ def print_scenario_warnings(files: list[str] | list[Path]) -> None:
     for file in files:
         for line in scenario_warnings(load_scenario(file), file):
             print(f"warning: {line}", file=sys.stderr)
+
+
+def name_list(text: str) -> list[str]:
+    """Argparse type: comma-separated names (empty items dropped)."""
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    if not items:
+        raise argparse.ArgumentTypeError(f"expected comma-separated names, got {text!r}")
+    return items
