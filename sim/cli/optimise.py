@@ -22,12 +22,10 @@ def _share(text: str) -> float:
 
 
 def _executor(args: argparse.Namespace) -> str:
-    from sim.errors import UsageError
+    """The executor the options ask for, checked by the batch machinery's one executor check."""
+    from sim.experiments.executors import resolve_executor
 
-    executor = args.executor or ("dask" if args.scheduler else "local")
-    if args.scheduler and executor != "dask":
-        raise UsageError("--scheduler: only with --executor dask")
-    return executor
+    return resolve_executor(args.executor, args.scheduler, args.workers)[0]
 
 
 def cmd_optimise(args: argparse.Namespace) -> int:
