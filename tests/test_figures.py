@@ -300,10 +300,25 @@ def test_plot_all_writes_png_and_svg(batch_dir):
 
 
 # ------------------------------------------------------------------------- report
-def test_report_contents(batch_dir, tmp_path, capsys):
-    target = tmp_path / "sub" / "report.html"
-    assert main(["report", str(batch_dir), "--html", str(target)]) == 0
-    assert str(target) in capsys.readouterr().out
+@pytest.fixture(scope="module")
+def english_report(batch_dir, tmp_path_factory) -> tuple[Path, str]:
+    """The English report written by the CLI into a new sub-directory, and what the CLI printed.
+
+    One report serves the content test and the language test (a report draws every figure: ~10 s).
+    """
+    import contextlib
+    import io
+
+    target = tmp_path_factory.mktemp("report") / "sub" / "report.html"
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["report", str(batch_dir), "--html", str(target)]) == 0
+    return target, printed.getvalue()
+
+
+def test_report_contents(batch_dir, english_report):
+    target, printed = english_report
+    assert str(target) in printed
     text = target.read_text()
     assert text.count('src="data:image/png;base64,') == len(FIGURES)
     for spec in FIGURES:
@@ -371,7 +386,7 @@ def test_lever_labels_do_not_overlap(batch):
             assert not a.overlaps(b)
 
 
-def test_chinese_figures_and_report(batch_dir, tmp_path):
+def test_chinese_figures_and_report(batch_dir, english_report, tmp_path):
     import warnings
 
     from sim.present.figures import build_figures
@@ -391,5 +406,5 @@ def test_chinese_figures_and_report(batch_dir, tmp_path):
                   '<html lang="zh">'):
         assert words in html
     assert "The question" not in html
-    english = write_report(batch_dir, tmp_path / "report_en.html").read_text(encoding="utf-8")
+    english = english_report[0].read_text(encoding="utf-8")
     assert "1. The question" in english and "情景" not in english

@@ -3,7 +3,9 @@
 Each notebook is executed with nbclient on a new kernel of *this* interpreter (a temporary
 kernelspec pointing at ``sys.executable``), with ``notebooks/`` as working directory and the
 temporary directory redirected to pytest's ``tmp_path``, so batch outputs are cleaned up and
-nothing is written into the repository.
+nothing is written into the repository. The test runs each notebook at a small size: its parameter
+cell's ``SCALE``, ``REPLICATIONS`` and ``TRAJECTORIES`` are replaced in memory by ``SMALL`` (every
+cell still runs, on smaller batches; the committed notebooks keep their defaults).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -22,6 +25,9 @@ NOTEBOOK_DIR = ROOT / "notebooks"
 EXPECTED = ("01_quickstart", "02_policy_levers", "03_covid_2022", "04_uncertainty")
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 CELL_TIMEOUT_S = 300
+SMALL = {"SCALE": "0.05", "REPLICATIONS": "2", "TRAJECTORIES": "2"}
+"""Parameter-cell values for the test run: a twentieth of the district, two replications or Morris paths
+(the fewest that give an interval), about a fifth of the default run time."""
 
 
 def _load_strip_module():
@@ -100,6 +106,22 @@ def kernel_env(tmp_path_factory):
                 os.environ[key] = value
 
 
+def small(nb: nbformat.NotebookNode) -> list[str]:
+    """Set the parameter cell's size settings to ``SMALL`` in place; returns the names replaced."""
+    cell = next(c for c in nb.cells if c.cell_type == "code" and re.search(r"^SCALE = ", c.source, re.M))
+    replaced = []
+    for name, value in SMALL.items():
+        cell.source, count = re.subn(rf"^{name} = [0-9.]+", f"{name} = {value}", cell.source, flags=re.M)
+        replaced += [name] * count
+    return replaced
+
+
+def test_small_replaces_the_size_settings_of_every_notebook():
+    sizes = {path.stem: sorted(small(nbformat.read(path, as_version=4))) for path in NOTEBOOKS}
+    assert sizes == {"01_quickstart": ["REPLICATIONS", "SCALE"], "02_policy_levers": ["REPLICATIONS", "SCALE"],
+                     "03_covid_2022": ["REPLICATIONS", "SCALE"], "04_uncertainty": ["SCALE", "TRAJECTORIES"]}
+
+
 def _listing(directory: Path) -> set[str]:
     return {str(p.relative_to(directory)) for p in directory.rglob("*")
             if "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts}
@@ -112,6 +134,7 @@ def test_notebook_runs_top_to_bottom(path, kernel_env, tmp_path, monkeypatch):
     monkeypatch.setenv("TMPDIR", str(tmp_path))  # the kernel inherits it: batches go to tmp_path
     before = {d: _listing(ROOT / d) for d in ("notebooks", "scenarios")}
     nb = nbformat.read(path, as_version=4)
+    assert small(nb), f"{path.name}: no SCALE in a parameter cell"
     client = NotebookClient(nb, kernel_name="python3", timeout=CELL_TIMEOUT_S,
                             resources={"metadata": {"path": str(NOTEBOOK_DIR)}})
     client.execute()  # raises CellExecutionError (with the cell and traceback) on any error
