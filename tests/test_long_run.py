@@ -11,7 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.core.population import FirmArrays
+from sim.calendar import parse_month
+from sim.core.firms import SHOCK_ROWS, FirmPopulation
+from sim.core.population import EXIT_NON_ECONOMIC, N_UNIFORMS, FirmArrays
 from sim.experiments.metrics import death_rates_by_age
 from sim.experiments.simulate import simulate
 from sim.scenario.files import load_scenario
@@ -20,6 +22,7 @@ from sim.scenario.schema import Period, Scenario
 ROOT = Path(__file__).resolve().parents[1]
 PUTUO = ROOT / "scenarios" / "putuo" / "baseline.toml"
 NO_POLICY = ROOT / "scenarios" / "putuo" / "no_policy.toml"
+MONTH = parse_month("2021-06")
 
 
 def over(scenario: Scenario, start: str, end: str) -> Scenario:
@@ -33,15 +36,70 @@ def fifteen_years():
     return simulate(over(load_scenario(PUTUO), "2018-01", "2032-12"), seed=1, scale=0.1)
 
 
+def hand_made(n: int, **behaviour) -> FirmPopulation:
+    """``n`` registered live firms of the Putuo baseline (quality 0, 3 staff, ample cash, aged 3 years)."""
+    scenario = load_scenario(PUTUO)
+    scenario = scenario.model_copy(update={"behaviour": scenario.behaviour.model_copy(update=behaviour)})
+    firms = FirmPopulation(scenario, expected_arrivals=n)
+    idx = firms.arrive(MONTH - 40, np.full((n, N_UNIFORMS), 0.5))
+    firms.registered[idx] = firms.alive[idx] = True
+    firms.start_month[idx] = MONTH - 36
+    firms.employees[idx] = firms.initial_employees[idx] = 3
+    firms.cash[idx] = 1e7
+    return firms
+
+
+def test_founders_who_do_not_seek_growth_plan_for_a_micro_firm():
+    """Hurst & Pugsley 2011: most founders want a firm they run with a few key employees; only the
+    growth-oriented plan for the size their market supports."""
+    firms = hand_made(2)
+    idx = np.arange(2)
+    firms.growth_oriented[idx] = [True, False]
+    productivity = np.full(2, 1e6)  # a large market: hundreds of staff
+    planned = firms.planned_staff(idx, productivity, np.zeros(2))
+    assert planned[0] > 100
+    assert planned[1] == firms.behaviour.lifestyle_max_staff
+    small = firms.planned_staff(idx, np.full(2, 20_000.0), np.zeros(2))
+    assert small[0] == small[1] < firms.behaviour.lifestyle_max_staff  # the cap binds only above it
+
+
+def test_share_of_growth_oriented_founders_follows_the_parameter():
+    firms = FirmPopulation(load_scenario(PUTUO), expected_arrivals=20_000)
+    idx = firms.arrive(MONTH, np.random.default_rng(3).random((20_000, N_UNIFORMS)))
+    assert firms.growth_oriented[idx].mean() == pytest.approx(firms.behaviour.growth_oriented_share, abs=0.01)
+
+
+def test_profitable_firms_close_for_non_economic_reasons_at_the_set_rate():
+    """Headd 2003: part of all closures are not failures; every firm, profitable or not, closes with
+    the monthly chance of non_economic_exit_annual, recorded as a non-economic exit."""
+    n = 40_000
+    firms = hand_made(n)
+    alive = np.arange(n)
+    draws = np.random.default_rng(5).standard_normal((SHOCK_ROWS, n))
+    account = firms.open_account(alive, draws, 0.0, np.ones(n), MONTH)
+    firms.close_account(account, np.zeros(n), np.zeros(n), np.zeros(n))
+    leaving = firms.leaving(account, np.zeros(n))
+    monthly = 1 - (1 - firms.behaviour.non_economic_exit_annual) ** (1 / 12)
+    assert leaving.mean() == pytest.approx(monthly, rel=0.15)
+    firms.close(alive[leaving], MONTH)
+    assert (firms.exit_reason[alive[leaving]] == EXIT_NON_ECONOMIC).all()
+    never = hand_made(n, non_economic_exit_annual=0.0)
+    account = never.open_account(alive, draws, 0.0, np.ones(n), MONTH)
+    never.close_account(account, np.zeros(n), np.zeros(n), np.zeros(n))
+    assert not never.leaving(account, np.zeros(n)).any()
+
+
 def test_growth_stays_bounded_over_fifteen_years(fifteen_years):
     alive = fifteen_years.firms[fifteen_years.firms["censored"]]
     staff = alive["employees"].to_numpy()
     # OECD DynEmp: surviving start-ups average well under 30 staff at age 10-15 (bench_long_run's band)
     assert 4.0 < staff.mean() < 30.0
     assert staff.max() < 5_000
-    # size classes of surviving firms: micro firms dominate, 250+ a fraction of a percent (OECD, census)
-    assert (staff <= 9).mean() > 0.6
-    assert (staff >= 250).mean() < 0.02
+    # size classes of surviving firms against OECD (80% with 1-9 staff, 17% with 10-49, bench_long_run's
+    # bands); without growth orientation (every founder plans for the whole market) 64-66% and 28-30%
+    assert 0.75 < (staff <= 9).mean() < 0.88
+    assert 0.09 < ((staff >= 10) & (staff <= 49)).mean() < 0.22
+    assert (staff >= 250).mean() < 0.01
     december = fifteen_years.monthly[fifteen_years.monthly["month"].str.endswith("-12")]
     per_firm = (december["jobs"] / december["active_firms"]).to_numpy()
     assert per_firm[-1] < 2.5 * per_firm[4]  # 2032 against 2022: growth slows, it does not explode
@@ -49,12 +107,24 @@ def test_growth_stays_bounded_over_fifteen_years(fifteen_years):
 
 def test_death_rates_stay_above_saic_floor_through_year_seven(fifteen_years):
     rates = death_rates_by_age(fifteen_years.firms, years=10)
-    # SAIC 2013: deregistration above 8% in years 3-7; BLS closure 7-10% in years 3-7. The model gives
-    # 9-10% in years 3-4 and 6-7% in years 5-7 (bench_long_run): a known shortfall, so this pins only
-    # that exits go on at every age (0.05), not the SAIC floor itself
-    assert (rates.loc[3:7] > 0.05).all(), rates.round(3).to_dict()
-    assert rates.loc[3] > 0.08
+    # SAIC 2013: deregistration above 8% in years 3-7; BLS closure 7-10% in years 3-7. With non-economic
+    # exits the model gives 8-11% in years 3-7 (bench_long_run); without them 5.7-7.9% in years 6-7.
+    # Tolerance 0.5 points for the noise of a small population.
+    assert (rates.loc[3:7] > 0.075).all(), rates.round(3).to_dict()
     assert rates.loc[1] > rates.loc[7]  # closure is most frequent among the youngest firms
+    assert (rates.loc[8:10] < 0.12).all()  # the hazard levels off, it does not rise with age
+
+
+@pytest.mark.xfail(strict=True, reason="known misfit: entry of about 4,100 firms a year at about 8 jobs each "
+                   "(the calibration target) puts more jobs in young firms than DynEmp's average share")
+def test_jobs_in_young_firms_below_the_published_share(fifteen_years):
+    """OECD DynEmp: firms aged 0-5 hold 17% of business employment on average; Putuo has about 575,000
+    enterprise jobs (bench_long_run.PUTUO_EMPLOYMENT_PERSONS). Strict: passes, and so fails as an
+    xfail, once entry or size brings the model under the bound."""
+    alive = fifteen_years.firms[fifteen_years.firms["censored"]]
+    young = alive["lifetime_months"].to_numpy() < 6 * 12
+    jobs_full_scale = alive["employees"].to_numpy()[young].sum() / 0.1
+    assert jobs_full_scale / 575_000 <= 0.17
 
 
 def test_a_century_gives_sane_figures():

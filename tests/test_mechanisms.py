@@ -45,7 +45,7 @@ PERSON_YUAN = 8000.0 * 1.3 + 1200.0
 
 def world(rows: list[dict], **scenario_fields) -> tuple[Context, FirmPopulation]:
     """Registered live firms built from ``rows`` (attribute -> value; ``age`` in months), all taking
-    up support unless a row says otherwise, with a standalone context at ``MONTH``."""
+    up support and growth-oriented unless a row says otherwise, with a standalone context at ``MONTH``."""
     data = {"name": "hand_made", "description": "hand-made", "district": "putuo", "behaviour": BEHAVIOUR}
     data.update(scenario_fields)
     scenario = Scenario(**data)
@@ -55,6 +55,7 @@ def world(rows: list[dict], **scenario_fields) -> tuple[Context, FirmPopulation]
     firms.u_take_up[idx] = 0.0
     firms.log_quality[idx] = 0.0
     firms.cash[idx] = 500_000.0
+    firms.growth_oriented[idx] = True  # plan for the whole market unless a row says otherwise
     for i, row in zip(idx, rows, strict=True):
         firms.start_month[i] = MONTH - row.get("age", 12)
         firms.employees[i] = firms.initial_employees[i] = row.get("staff", 2)

@@ -12,9 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.special import ndtri
 
 from sim.core.population import (
     EXIT_CASH_OUT,
+    EXIT_NON_ECONOMIC,
     EXIT_VOLUNTARY,
     NOT_SET,
     PROGRAMMES,
@@ -34,9 +36,9 @@ DRIFT_REFERENCE_STAFF = 10.0
 """Staff at which permanent productivity shocks have sd ``permanent_drift_sd`` (persons); the sd
 scales as ``(staff / DRIFT_REFERENCE_STAFF) ** -drift_size_exponent`` (a normalisation, not a
 behavioural parameter)."""
-SHOCK_ROWS = 3
+SHOCK_ROWS = 4
 """Rows of the monthly standard normal draws :meth:`FirmPopulation.open_account` takes: transitory
-productivity, revenue noise, permanent productivity."""
+productivity, revenue noise, permanent productivity, non-economic exit."""
 
 
 @dataclass
@@ -59,6 +61,8 @@ class MonthAccount:
         rent_per_person_yuan: Gross rent of one workstation.
         rent_due_yuan: Rent still owed after discounts at the premises.
         rent_discount_share: Share of rent waived at the premises.
+        exit_draw: Standard normal draw of each firm's non-economic exit this month (it closes if the
+            draw is below the normal quantile of the monthly chance; None: no such exits).
     """
 
     idx: np.ndarray
@@ -70,6 +74,7 @@ class MonthAccount:
     rent_yuan: np.ndarray
     fixed_yuan: float
     rent_per_person_yuan: float
+    exit_draw: np.ndarray | None = None
     rent_due_yuan: np.ndarray = field(init=False)
     rent_discount_share: np.ndarray = field(init=False)
 
@@ -142,7 +147,7 @@ class FirmPopulation(FirmArrays):
         Args:
             alive: Live firms (sorted).
             shocks: Standard normal draws of shape (:data:`SHOCK_ROWS`, n): transitory productivity,
-                revenue noise, permanent productivity.
+                revenue noise, permanent productivity, non-economic exit.
             extra_log_productivity: Programmes' productivity gains this month (e.g. mentoring).
             demand: Demand index of each firm's sector this month.
             month: Absolute month.
@@ -167,7 +172,7 @@ class FirmPopulation(FirmArrays):
             idx=alive, employees=employees, revenue_factor=factor, demand=demand, revenue_yuan=revenue,
             wages_yuan=employees * b.wage_yuan_month * (1 + b.social_insurance_rate),
             rent_yuan=employees * b.rent_yuan_per_workstation_month, fixed_yuan=b.fixed_cost_yuan_month,
-            rent_per_person_yuan=b.rent_yuan_per_workstation_month,
+            rent_per_person_yuan=b.rent_yuan_per_workstation_month, exit_draw=shocks[3, alive],
         )
 
     def close_account(
@@ -197,7 +202,8 @@ class FirmPopulation(FirmArrays):
         return revenue_factor * np.exp((decay - 1.0) * deviation)
 
     def leaving(self, account: MonthAccount, per_person_support: np.ndarray) -> np.ndarray:
-        """Firms out of cash close; founders close on poor prospects after a run of losses.
+        """Firms out of cash close; founders close on poor prospects after a run of losses, or for
+        reasons other than profit.
 
         Exit on prospects (Jovanovic 1982; Evans & Jovanovic 1989): after
         ``voluntary_exit_loss_months`` loss-making months in a row, the founder forecasts the
@@ -206,6 +212,11 @@ class FirmPopulation(FirmArrays):
         support) would still be negative; the founder's own pay is part of the wage bill, so a
         zero profit is the outside option. A firm in a bad spell with good prospects goes on as
         long as its cash (own, borrowed or granted) lasts: liquidity decides whether it survives.
+
+        Besides, every firm closes with the monthly chance of ``non_economic_exit_annual`` whatever
+        its profits (the founder sells, retires or leaves: Headd 2003, about a third of closures of
+        new firms are not failures). This keeps death rates near the closure rates of older
+        establishments (8-10% a year, BLS BED) once selection on productivity has run its course.
 
         Args:
             account: The month's operating account of the live firms.
@@ -219,35 +230,54 @@ class FirmPopulation(FirmArrays):
         patience_over = self.loss_months[alive] >= self.behaviour.voluntary_exit_loss_months
         forecast = self.forecast_revenue_factor(alive, account.revenue_factor)
         demand = self.planning_demand(account.demand)
-        size = np.maximum(self.planned_staff(forecast * demand, per_person_support), 1.0)
+        size = np.maximum(self.planned_staff(alive, forecast * demand, per_person_support), 1.0)
         net_cost = np.maximum(self.cost_per_person_yuan() - per_person_support, MIN_NET_COST_YUAN)
         expected_profit = (
             forecast * demand * np.power(size, self.behaviour.returns_to_scale)
             - net_cost * size - self.behaviour.fixed_cost_yuan_month
         )
         voluntary = ~cash_out & patience_over & (expected_profit < 0)
-        return cash_out | voluntary
+        if account.exit_draw is None:
+            return cash_out | voluntary
+        return cash_out | voluntary | (account.exit_draw < self.non_economic_exit_quantile())
 
-    def planned_staff(self, productivity: np.ndarray, per_person_support: np.ndarray) -> np.ndarray:
-        """Staff a firm plans for at ``productivity`` (revenue factor x planned demand), persons.
+    def non_economic_exit_quantile(self) -> float:
+        """Standard normal quantile of the monthly chance of a non-economic exit (-inf at zero)."""
+        annual = self.behaviour.non_economic_exit_annual
+        monthly = 1.0 - (1.0 - annual) ** (1.0 / 12.0)
+        return float(ndtri(monthly)) if monthly > 0 else -np.inf
+
+    def planned_staff(self, idx: np.ndarray, productivity: np.ndarray, per_person_support: np.ndarray) -> np.ndarray:
+        """Staff firms ``idx`` plan for at ``productivity`` (revenue factor x planned demand), persons.
 
         The size its market supports is where the marginal revenue of a person,
         ``returns_to_scale x revenue / E``, equals the gross cost of a person. Public support
         that lowers the net cost moves it only with ``labour_demand_elasticity`` (a demand limit:
         a cheaper person wins the firm part of a larger market, not the profitable size of an
         unlimited one), so ``E = E_market x (net cost / gross cost) ** elasticity``.
+
+        Only growth-oriented founders (``growth_oriented_share``) plan for all of it; the others
+        want a firm they can run themselves with a few key employees (Hurst & Pugsley 2011) and plan
+        for at most ``lifestyle_max_staff``: most firms stay small whatever their market, a few grow
+        (the skewed size distribution and up-or-out dynamics of Haltiwanger, Jarmin & Miranda 2013).
         """
         b = self.behaviour
         gross_cost = self.cost_per_person_yuan()
         net_cost = np.maximum(gross_cost - per_person_support, MIN_NET_COST_YUAN)
         with np.errstate(over="ignore"):
             market = np.power(b.returns_to_scale * productivity / gross_cost, 1.0 / (1.0 - b.returns_to_scale))
-        return np.minimum(market * np.power(net_cost / gross_cost, b.labour_demand_elasticity), NUMERICAL_MAX_STAFF)
+        planned = np.minimum(market * np.power(net_cost / gross_cost, b.labour_demand_elasticity), NUMERICAL_MAX_STAFF)
+        return np.where(self.growth_oriented[idx], planned, np.minimum(planned, b.lifestyle_max_staff))
 
     def close(self, exits: np.ndarray, month: int) -> None:
-        """Close firms ``exits`` (their loans settled first by the bank) and record why."""
+        """Close firms ``exits`` (their loans settled first by the bank) and record why: out of cash,
+        on poor prospects after a run of losses, or else for reasons other than profit.
+        """
         cash_out = self.cash[exits] < 0
-        self.exit_reason[exits] = np.where(cash_out, EXIT_CASH_OUT, EXIT_VOLUNTARY)
+        losing = self.loss_months[exits] >= self.behaviour.voluntary_exit_loss_months
+        self.exit_reason[exits] = np.where(
+            cash_out, EXIT_CASH_OUT, np.where(losing, EXIT_VOLUNTARY, EXIT_NON_ECONOMIC)
+        )
         self.alive[exits] = False
         self.incubated[exits] = False
         self.exit_month[exits] = month
@@ -277,7 +307,7 @@ class FirmPopulation(FirmArrays):
         employees = self.employees[idx].astype(np.float64)
         cash = self.cash[idx]
         gross_cost = self.cost_per_person_yuan()
-        target = self.planned_staff(revenue_factor * self.planning_demand(demand), per_person_support)
+        target = self.planned_staff(idx, revenue_factor * self.planning_demand(demand), per_person_support)
         gap = target - employees
         u = hire_u[idx]
         hires = np.floor(b.hiring_adjustment_share * np.maximum(gap, 0.0) + u)

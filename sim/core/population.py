@@ -34,7 +34,7 @@ NOT_SET = -1
 NARROW_HELP_PROGRAMMES = ("training", "incubation", "startup_subsidies")
 """Programmes whose support counts in the narrow reading of "helped to start a business" (start-up
 services; with guaranteed or subsidised start-up loans, see :meth:`FirmArrays.helped_narrow`)."""
-EXIT_CASH_OUT, EXIT_VOLUNTARY = 0, 1
+EXIT_CASH_OUT, EXIT_VOLUNTARY, EXIT_NON_ECONOMIC = 0, 1, 2
 STAFF_TABLE_MAX = 1_000_000
 """Largest staff count + 1 kept in the ``staff ** returns_to_scale`` lookup table (8 MB); larger
 counts are computed directly (a numerical limit, not a behavioural one)."""
@@ -43,7 +43,8 @@ counts are computed directly (a numerical limit, not a behavioural one)."""
 _U_TYPE, _U_SECTOR, _U_QUALITY, _U_CAPITAL, _U_COLLATERAL, _U_TEAM = range(6)
 _U_REGISTER, _U_LOAN_APPLY, _U_BANK_NOISE, _U_INCUBATION_APPLY = range(6, 10)
 _U_INCUBATOR_NOISE, _U_STATE_PREMISES, _U_TAKE_UP = range(10, 13)
-N_UNIFORMS = 13
+_U_GROWTH = 13
+N_UNIFORMS = 14
 
 
 class FirmArrays:
@@ -68,7 +69,7 @@ class FirmArrays:
     _BOOL = (
         "has_collateral", "trained", "registered", "alive", "incubated", "ever_incubated",
         "loan_guaranteed", "loan_subsidised", "loan_defaulted", "emergency_loan",
-        "incubation_extended", "startup_loan",
+        "incubation_extended", "startup_loan", "growth_oriented",
     )
 
     def __init__(self, scenario: Scenario, expected_arrivals: int) -> None:
@@ -182,6 +183,7 @@ class FirmArrays:
         self.incubator_noise[idx] = ndtri(u[:, _U_INCUBATOR_NOISE])
         self.u_state_premises[idx] = u[:, _U_STATE_PREMISES]
         self.u_take_up[idx] = u[:, _U_TAKE_UP]
+        self.growth_oriented[idx] = u[:, _U_GROWTH] < behaviour.growth_oriented_share
         return idx
 
     # ----------------------------------------------------------- firm economics
@@ -289,7 +291,7 @@ class FirmArrays:
                 "lifetime_months": self.lifetime_months(idx, start_month + len(month_labels) - 1),
                 "exit_reason": pd.Categorical.from_codes(
                     np.where(self.exit_reason[idx] < 0, 0, self.exit_reason[idx] + 1),
-                    categories=["alive", "cash_out", "voluntary"],
+                    categories=["alive", "cash_out", "voluntary", "non_economic"],
                 ),
                 "founder_type": pd.Categorical.from_codes(
                     self.founder_type[idx], categories=list(FOUNDER_TYPES)
