@@ -275,7 +275,7 @@ def test_registration_index_falls_in_the_lockdown_months_only():
     np.testing.assert_allclose(index, [1, 1, 1, 1 - fall, 1 - fall, 1, 1, 1, 1, 1, 1, 1])
 
 
-def test_a_subsidy_worth_a_quarter_of_first_year_costs_has_the_published_deadweight():
+def test_a_subsidy_worth_a_quarter_of_starting_funds_has_the_published_deadweight():
     scenario = Scenario(name="entry", description="founders of median quality", district="putuo")
     n = 10_000
     firms = FirmPopulation(scenario, expected_arrivals=n)
@@ -285,20 +285,35 @@ def test_a_subsidy_worth_a_quarter_of_first_year_costs_has_the_published_deadwei
     firms.u_register[new] = (np.arange(n) + 0.5) / n  # an even grid: registrations are probabilities
     without = firms.register(new, np.zeros(n), JANUARY).size
     firms.registered[new] = firms.alive[new] = False
-    subsidy = 0.25 * firms.expected_start_cost_yuan(new)
-    with_subsidy = firms.register(new, subsidy, JANUARY).size
     b = scenario.behaviour
-    p0, p1 = 0.5, 1 / (1 + np.exp(-b.registration_support_weight * b.support_awareness * 0.25))
+    # anticipated support of a third of own capital: a quarter of the founder's starting funds
+    subsidy = firms.own_capital[new] / 3.0 / b.support_awareness
+    with_subsidy = firms.register(new, subsidy, JANUARY).size
+    p0, p1 = 0.5, 1 / (1 + np.exp(-b.registration_support_weight * 0.25))
     assert without == round(n * p0) and with_subsidy == pytest.approx(n * p1, abs=1)
     deadweight = without / with_subsidy  # every founder who registers without it registers with it
-    assert deadweight == pytest.approx(0.774, abs=0.002)
+    assert deadweight == pytest.approx(0.567, abs=0.002)
     assert 0.5 <= deadweight <= 0.8  # the band evaluations of start-up subsidies report
 
 
 def test_the_documented_mix_raises_firms_started_by_a_plausible_margin(putuo):
     off = only(putuo, None)
-    started = [simulate(s, seed=SEED, scale=SCALE).metrics["firms_started"] for s in (off, putuo)]
-    assert 1.005 < started[1] / started[0] < 1.05
+    runs = [simulate(s, seed=SEED, scale=SCALE) for s in (off, putuo)]
+    started = [run.metrics["firms_started"] for run in runs]
+    helped = runs[1].metrics["founders_helped"]
+    assert started[1] / started[0] > 1.005
+    # published deadweight of start-up support is at least about half: the mix adds fewer firms
+    # than half the founders it helps
+    assert started[1] - started[0] < 0.5 * helped
+
+
+def test_a_start_up_subsidy_brings_more_registrations_with_the_same_founders(putuo):
+    off = only(putuo, None)
+    on = only(putuo, "startup_subsidies")
+    firms = [simulate(s, seed=SEED, scale=SCALE).firms for s in (off, on)]
+    ids = [set(f["firm_id"]) for f in firms]
+    assert len(ids[1]) > 1.01 * len(ids[0])  # the subsidy's expected value draws marginal founders in
+    assert len(ids[0] - ids[1]) < 0.01 * len(ids[0])  # hardly anyone starting without it is put off
 
 
 @pytest.fixture(scope="module")
