@@ -82,6 +82,13 @@ def test_comparison_equals_batch_and_compare_with_the_same_seeds(tmp_path, basel
     assert set(result.survival) == {state.MIX_NAME, baseline.name, state.COUNTERFACTUAL_NAME}
     assert set(result.monthly["scenario"]) == set(result.survival)
     assert len(result.targets("mix")) == len(baseline.targets)
+    # the explorer's numbers include the founder-by-founder rows (the batch keeps firm tables)
+    from sim.explore.app import result_cells
+
+    keys = [key for key, _, _ in result_cells(result, "zh")]
+    assert {"additional_firms", "deadweight_share", "committed_fiscal_cost_yuan"} <= set(keys)
+    deadweight = result.estimate("additionality", "mix", "deadweight_share", reference="counterfactual")
+    assert 0.0 <= deadweight["estimate"] <= 1.0
 
 
 # ------------------------------------------------------------------ pages, rendered without a browser

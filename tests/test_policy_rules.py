@@ -390,3 +390,13 @@ def test_every_shipped_value_lies_in_its_registry_range_or_carries_a_source_note
         and not p.low <= p.value <= p.high and p.name not in scenario.sources and not p.name.startswith(neutralised)
     ]
     assert not outside, outside
+
+
+def test_commitments_outstanding_at_the_end_are_an_outcome_apart_from_fiscal_cost(putuo):
+    with_loans = simulate(only(putuo, "loan_interest_subsidy"), seed=SEED, scale=SCALE)
+    last = with_loans.monthly.iloc[-1]
+    committed = with_loans.metrics["committed_fiscal_cost_yuan"]
+    assert committed == pytest.approx(last["committed_interest_subsidy_yuan"] + last["guarantee_exposure_yuan"])
+    assert committed > 0 and last["guarantee_exposure_yuan"] > 0
+    assert with_loans.metrics["fiscal_cost_yuan"] == pytest.approx(with_loans.monthly["spend_total_yuan"].sum())
+    assert simulate(only(putuo, None), seed=SEED, scale=SCALE).metrics["committed_fiscal_cost_yuan"] == 0.0
