@@ -144,9 +144,11 @@ START_UP_SUBSIDY_DEADWEIGHT = (
     "deadweight, Tokila and Haapanen 2009; for the German Gruendungszuschuss Caliendo, Hogenacker, Kuenn and "
     "Wiessner 2015, Small Business Economics 45, find deadweight lower than usually assumed); founders weigh "
     "support against their own funds, as the liquidity constraints on entry of Evans and Jovanovic 1989 (JPE 97) "
-    "and Holtz-Eakin, Joulfaian and Rosen 1994 (JPE 102) imply; with weight 8 a fully anticipated subsidy worth "
-    "a third of a founder's own start capital (a quarter of her starting funds) leaves a deadweight of 0.57 for "
-    "a founder of median quality (0.68 at weight 4, 0.51 at 16; the reference size is an assumption)"
+    "and Holtz-Eakin, Joulfaian and Rosen 1994 (JPE 102) imply; with weight 5 a fully anticipated subsidy worth "
+    "a third of a founder's own start capital (a quarter of her starting funds) leaves a deadweight of 0.64 for "
+    "a founder of median quality (0.68 at weight 4, 0.52 at 12; the reference size is an assumption); higher "
+    "weights draw in more marginal founders, who close more often in their first year (Branstetter, Lima, Taylor "
+    "and Venancio 2014, Economic Journal 124), pushing the first-year closure rate above its calibration band"
 )
 
 
@@ -267,7 +269,7 @@ class Behaviour(Section):
         description="how strongly expected quality drives the decision to register",
     )
     registration_support_weight: float = param(
-        8.0, unit="logit per unit of support's share of starting funds", low=4.0, high=16.0, ge=0, le=50,
+        5.0, unit="logit per unit of support's share of starting funds", low=4.0, high=12.0, ge=0, le=50,
         source=f"set to the published deadweight: {START_UP_SUBSIDY_DEADWEIGHT}",
         description="how strongly the public support a founder anticipates drives registration: the logit rises "
         "by this weight times the support's share of her starting funds, support / (support + own start "
@@ -690,6 +692,49 @@ class RdProjects(Section):
     )
 
 
+JOB_RETENTION_2022 = (
+    "Shanghai Municipal Human Resources and Social Security Bureau, Finance Bureau and others, notice on "
+    "employment subsidies of 6 June 2022 (reported by SHINE, 6 June 2022): firms of seven industries hit by "
+    "the epidemic (catering, retail, tourism, transport, culture and entertainment, accommodation, exhibitions) "
+    "that kept their lay-off rate within 5.5% receive 600 yuan per insured employee once, at most 3 M yuan a "
+    "firm, from the unemployment-insurance fund"
+)
+
+
+class JobRetention(Section):
+    """Job-retention subsidies of a relief package (援企稳岗: 003:23, 002:33)."""
+
+    enabled: bool = False
+    subsidy_yuan_per_person: float = param(
+        600.0, unit="yuan/person", source=f"{JOB_RETENTION_2022}; range up to 1,800: the 2022 training subsidy for "
+        "firms that kept staff paid up to three further trainings of 600 yuan per employee (002:33)",
+        low=600.0, high=1_800.0, ge=0, le=100_000,
+        description="subsidy per employee kept through a relief-package shock, paid once",
+    )
+    max_yuan_per_firm: float = param(
+        3_000_000.0, unit="yuan/firm", source=JOB_RETENTION_2022, ge=0,
+        description="most a firm receives in one relief-package shock",
+    )
+    max_layoff_share: float = param(
+        0.055, unit="share of staff", source=f"{JOB_RETENTION_2022} (the 2021 national urban unemployment target)",
+        ge=0, le=1,
+        description="a firm that shed more than this share of its staff since the shock began gets nothing",
+    )
+    consumer_industries_only: bool = Field(
+        True, description="only consumer-service firms qualify (the seven hard-hit industries of the 2022 notice)"
+    )
+    payment_months: int = param(
+        3, unit="months", source=A, low=1, high=6, ge=1, le=24,
+        description="months from the start of a relief-package shock over which the subsidy is paid for the staff "
+        "kept (Shanghai 2022: applications June-December for the April-May lockdown)",
+    )
+
+    @property
+    def annual_budget_yuan(self) -> float:
+        """No district budget: an entitlement paid in full from the unemployment-insurance fund (yuan/year)."""
+        return 0.0
+
+
 class Policy(Section):
     """The policy mix: one table per lever (:mod:`sim.policy.registry` describes each)."""
 
@@ -701,6 +746,7 @@ class Policy(Section):
     growth_grants: GrowthGrants = Field(default_factory=GrowthGrants)
     training: Training = Field(default_factory=Training)
     rd_projects: RdProjects = Field(default_factory=RdProjects)
+    job_retention: JobRetention = Field(default_factory=JobRetention)
 
 
 REGISTRATIONS_2022 = (
