@@ -55,9 +55,8 @@ def test_payment_per_employee_kept_cap_lay_offs_sector_and_take_up():
     ]
     firms = hand_made_firms(rows)
     ctx = Context.standalone(firms, month=APRIL)
-    settings = JobRetention(enabled=True, max_yuan_per_firm=25_000.0)
+    settings = JobRetention(enabled=True, max_yuan_per_firm=25_000.0, annual_budget_yuan=1e9)  # ample
     programme = JobRetentionProgramme(ctx, settings)
-    assert programme.annual_budget_yuan == 0.0  # an entitlement, outside any budget
 
     first = month(ctx, firms, programme, 0)
     np.testing.assert_allclose(first, [2_000.0, 20_000.0, 0.0, 0.0, 25_000.0])
@@ -70,7 +69,16 @@ def test_payment_per_employee_kept_cap_lay_offs_sector_and_take_up():
     assert not fourth.any()
     np.testing.assert_allclose(firms.support_yuan[programme.row, :5], [6_000.0, 20_000.0, 0.0, 0.0, 25_000.0])
     np.testing.assert_allclose(firms.cash[:5], 100_000.0)  # booked as support through the operating account
-    assert programme.contract_spent_this_month == 0.0
+    assert programme.contract_spent_this_month == 0.0  # paid from the budget
+
+
+def test_a_binding_budget_pays_every_entitled_firm_the_same_share():
+    firms = hand_made_firms([{"sector": CONSUMER, "staff": 10}, {"sector": CONSUMER, "staff": 30}])
+    ctx = Context.standalone(firms, month=APRIL)
+    months_left = 9  # April to December: the budget is paced evenly over them
+    programme = JobRetentionProgramme(ctx, JobRetention(enabled=True, annual_budget_yuan=4_000.0 * months_left))
+    paid = month(ctx, firms, programme, 0)  # 2,000 + 6,000 requested, 4,000 allowed this month
+    np.testing.assert_allclose(paid, [1_000.0, 3_000.0])
 
 
 def test_per_person_support_lowers_the_cost_of_keeping_staff_only_in_the_payment_months():

@@ -139,14 +139,11 @@ def test_expected_support_raises_registration():
     firms.start_month[:2] = NOT_SET
     b = firms.behaviour
     new = np.arange(2)
-    firms.u_take_up[new] = 0.0  # both know the programmes
-    capital = firms.own_capital[new]
-    support = np.array([0.0, 0.5 * capital[1]])
-    anticipated = b.support_awareness * support
-    logit = b.registration_base_logit + b.registration_quality_weight * firms.log_quality[new] + \
-        b.registration_support_weight * anticipated / (anticipated + capital)
+    cost = firms.expected_start_cost_yuan(new)
+    support = np.array([0.0, 0.5 * cost[1]])
+    logit = b.registration_base_logit + b.registration_quality_weight * 0.0 + \
+        b.registration_support_weight * b.support_awareness * support / cost
     chance = 1 / (1 + np.exp(-logit))
-    assert chance[1] > chance[0]
     firms.u_register[new] = (chance[0] + chance[1]) / 2  # between the two chances
     born = firms.register(new, support, MONTH)
     assert born.tolist() == [1]
@@ -443,12 +440,12 @@ def test_registration_chance_in_quality_boost_and_support_taken_up():
     firms.log_quality[new] = [0.0, 0.2, 0.0, 0.0]
     firms.log_boost[new] = [0.0, 0.0, 0.2, 0.0]
     firms.u_take_up[new] = [0.0, 0.0, 0.0, 0.9]  # the last does not know the programmes
-    support = np.array([0.0, 0.0, 0.0, 10 * firms.own_capital[3]])
+    cost = firms.expected_start_cost_yuan(new)
+    support = np.array([0.0, 0.0, 0.0, 10 * cost[3]])
 
-    def chance(log_quality: float, share: float) -> float:
-        """Chance to register at a log quality and a share of starting funds from support."""
+    def chance(log_quality: float, ratio: float) -> float:
         logit = (b.registration_base_logit + b.registration_quality_weight * log_quality
-                 + b.registration_support_weight * share)
+                 + b.registration_support_weight * b.support_awareness * ratio)
         return 1 / (1 + np.exp(-logit))
 
     low, high = chance(0.0, 0.0), chance(0.2, 0.0)
@@ -458,27 +455,15 @@ def test_registration_chance_in_quality_boost_and_support_taken_up():
     assert firms.registered[:4].tolist() == [False, True, True, False]
     assert firms.alive[:4].tolist() == [False, True, True, False]
     assert firms.employees[1] == firms.initial_employees[1]
-    # support as a share of starting funds: anticipated support of a third of own capital is a
-    # quarter of the funds and shifts the chance exactly so
+    # support relative to first-year costs: a quarter of them shifts the chance exactly so
     again = world([{}])[1]
     again.registered[0] = again.alive[0] = False
-    again.u_take_up[0] = 0.0
-    again.log_quality[0] = 0.0
-    nominal = again.own_capital[:1] / 3.0 / b.support_awareness
+    cost0 = again.expected_start_cost_yuan(np.array([0]))
     again.u_register[0] = chance(0.0, 0.25) - 1e-9
-    assert again.register(np.array([0]), nominal, MONTH).tolist() == [0]
+    assert again.register(np.array([0]), 0.25 * cost0, MONTH).tolist() == [0]
     again.registered[0] = False
     again.u_register[0] = chance(0.0, 0.25) + 1e-9
-    assert again.register(np.array([0]), nominal, MONTH).tolist() == []
-    # the same support moves a founder with less capital of her own more
-    poor = world([{"own_capital": 20_000.0}, {"own_capital": 200_000.0}])[1]
-    poor.registered[:2] = poor.alive[:2] = False
-    poor.u_take_up[:2] = 0.0
-    poor.log_quality[:2] = 0.0
-    anticipated = b.support_awareness * 20_000.0
-    shares = anticipated / (anticipated + np.array([20_000.0, 200_000.0]))
-    poor.u_register[:2] = (chance(0.0, shares[0]) + chance(0.0, shares[1])) / 2
-    assert poor.register(np.arange(2), np.full(2, 20_000.0), MONTH).tolist() == [0]
+    assert again.register(np.array([0]), 0.25 * cost0, MONTH).tolist() == []
 
 
 def test_loss_months_count_up_and_reset():

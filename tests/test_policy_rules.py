@@ -275,7 +275,7 @@ def test_registration_index_falls_in_the_lockdown_months_only():
     np.testing.assert_allclose(index, [1, 1, 1, 1 - fall, 1 - fall, 1, 1, 1, 1, 1, 1, 1])
 
 
-def test_a_subsidy_worth_a_quarter_of_starting_funds_has_the_published_deadweight():
+def test_a_subsidy_worth_a_quarter_of_first_year_costs_has_the_published_deadweight():
     scenario = Scenario(name="entry", description="founders of median quality", district="putuo")
     n = 10_000
     firms = FirmPopulation(scenario, expected_arrivals=n)
@@ -285,14 +285,13 @@ def test_a_subsidy_worth_a_quarter_of_starting_funds_has_the_published_deadweigh
     firms.u_register[new] = (np.arange(n) + 0.5) / n  # an even grid: registrations are probabilities
     without = firms.register(new, np.zeros(n), JANUARY).size
     firms.registered[new] = firms.alive[new] = False
-    b = scenario.behaviour
-    # anticipated support of a third of own capital: a quarter of the founder's starting funds
-    subsidy = firms.own_capital[new] / 3.0 / b.support_awareness
+    subsidy = 0.25 * firms.expected_start_cost_yuan(new)
     with_subsidy = firms.register(new, subsidy, JANUARY).size
-    p0, p1 = 0.5, 1 / (1 + np.exp(-b.registration_support_weight * 0.25))
+    b = scenario.behaviour
+    p0, p1 = 0.5, 1 / (1 + np.exp(-b.registration_support_weight * b.support_awareness * 0.25))
     assert without == round(n * p0) and with_subsidy == pytest.approx(n * p1, abs=1)
     deadweight = without / with_subsidy  # every founder who registers without it registers with it
-    assert deadweight == pytest.approx(0.643, abs=0.002)
+    assert deadweight == pytest.approx(0.774, abs=0.002)
     assert 0.5 <= deadweight <= 0.8  # the band evaluations of start-up subsidies report
 
 

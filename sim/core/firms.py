@@ -97,13 +97,6 @@ class FirmPopulation(FirmArrays):
     ) -> np.ndarray:
         """Nascent founders decide whether to register a firm; registered firms open.
 
-        The chance to register is ``entry_factor`` times the logistic of a logit in the founder's
-        expected quality and in the support she anticipates (``support_awareness`` times the first-year
-        support she plans on, if she knows the programmes) as a share of her starting funds,
-        ``support / (support + own start capital)``: support matters most to founders with little
-        capital of their own (liquidity constraints on entry; ``registration_support_weight`` is set
-        to the published deadweight of start-up subsidies).
-
         Args:
             new: This month's nascent founders.
             expected_support_yuan: Public support each expects in the first year, all programmes.
@@ -114,8 +107,8 @@ class FirmPopulation(FirmArrays):
             The founders who registered (the month's new firms).
         """
         b = self.behaviour
-        anticipated = b.support_awareness * np.where(self.takes_up_support(new), expected_support_yuan, 0.0)
-        support_ratio = anticipated / (anticipated + self.own_capital[new])
+        support = np.where(self.takes_up_support(new), expected_support_yuan, 0.0)
+        support_ratio = b.support_awareness * support / self.expected_start_cost_yuan(new)
         logit = (
             b.registration_base_logit
             + b.registration_quality_weight * (self.log_quality[new] + self.log_boost[new])

@@ -266,6 +266,10 @@ class FirmArrays:
         """Gross monthly costs of a firm with ``employees`` staff (yuan)."""
         return self.cost_per_person_yuan() * employees + self.scenario.behaviour.fixed_cost_yuan_month
 
+    def expected_start_cost_yuan(self, idx: np.ndarray) -> np.ndarray:
+        """A founder's expected first-year gross costs at the initial size (yuan)."""
+        return 12.0 * self.monthly_cost_yuan(self.initial_employees[idx])
+
     # ------------------------------------------------------------------ tables
     def firm_table(self, month_labels: list[str], start_month: int) -> pd.DataFrame:
         """One row per registered firm (see README for the columns)."""

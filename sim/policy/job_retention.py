@@ -7,8 +7,7 @@ those months (at most ``max_yuan_per_firm`` a firm), which lowers the cost of ke
 firms shed fewer. Shanghai's 2022 rule (Municipal Human Resources and Social Security Bureau and
 Finance Bureau, notice of 6 June 2022): 600 yuan per insured employee for firms of the seven hard-hit
 consumer industries that kept their lay-off rate within 5.5%, at most 3 M yuan a firm; an
-entitlement paid from the unemployment-insurance fund, so it is paid in full outside any district
-budget (booked as the programme's spend).
+entitlement; here it is paid from the programme's (paced) annual budget, which by default covers it.
 """
 
 from __future__ import annotations
@@ -74,12 +73,10 @@ class JobRetentionProgramme(Programme):
         s = self.settings
         return np.where(self._eligible(account.idx), s.subsidy_yuan_per_person / s.payment_months, 0.0)
 
-    def planned_per_person_support_yuan(self, account: MonthAccount) -> np.ndarray:
-        """An entitlement paid in full: firms plan on the whole amount."""
-        return self.per_person_support_yuan(account)
-
     def pay_monthly(self, account: MonthAccount) -> np.ndarray:
-        """Pay this month's share of the subsidy for the staff kept, up to each firm's cap (yuan per firm)."""
+        """Pay this month's share of the subsidy for the staff kept, up to each firm's cap, within the
+        paced budget (yuan per firm credited).
+        """
         idx = account.idx
         credited = np.zeros(idx.size)
         if not self._paying():
@@ -88,7 +85,7 @@ class JobRetentionProgramme(Programme):
         firms = idx[eligible]
         owed = self.per_person_support_yuan(account)[eligible] * account.employees[eligible]
         owed = np.minimum(owed, self.settings.max_yuan_per_firm - self.paid_yuan[firms])
-        credited[eligible] = self.pay_contract(firms, owed)
+        credited[eligible] = self.pay_pro_rata(firms, owed)
         self.paid_yuan[firms] += credited[eligible]
         return credited
 
