@@ -723,10 +723,11 @@ class JobRetention(Section):
     )
 
     annual_budget_yuan: float = param(
-        5_000_000.0, unit="yuan/year", source=A, low=1_000_000.0, high=10_000_000.0, ge=0,
-        description="yearly money for job-retention subsidies (paced like every budget); the default covers the "
-        "600-yuan rule for the district's young consumer-service firms (about 2.3 M yuan in Putuo's 2022 lockdown "
-        "at full scale), whose actual spend is not published",
+        25_000_000.0, unit="yuan/year", source=A, low=10_000_000.0, high=40_000_000.0, ge=0,
+        description="yearly money for job-retention subsidies (paced evenly over the months left in the year); "
+        "the default lets an April shock's payments follow the 600-yuan rule in full for the district's young "
+        "consumer-service firms (about 2.0 M yuan in April 2022 and 2.3 M in all in Putuo at full scale, against "
+        "a monthly allowance of 25 M / 9); the actual spend is not published",
     )
 
 
