@@ -98,7 +98,7 @@ def test_directory_kind_and_markers(tmp_path):
 def test_outcomes_are_declared_once_and_complete():
     names = [o.name for o in OUTCOMES]
     assert len(names) == len(set(names)) == len(SUMMARY_METRICS)
-    assert len(HEADLINE_METRICS) == 10 and "surviving_firms" in SUMMARY_METRICS
+    assert len(HEADLINE_METRICS) == 11 and "surviving_firms" in SUMMARY_METRICS
     assert {o.better for o in OUTCOMES} <= {"higher", "lower"}
     shares = [o.name for o in OUTCOMES if o.is_share]
     assert shares == ["survival_1y", "survival_3y", "loan_default_rate"] and is_share("survival_1y")

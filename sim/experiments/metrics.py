@@ -94,6 +94,20 @@ def death_rates_by_age(firms: pd.DataFrame, years: int = 5) -> pd.Series:
     return pd.Series(rates, name="death_rate", dtype=float).rename_axis("age_year")
 
 
+COMMITMENT_COLUMNS = ("committed_interest_subsidy_yuan", "guarantee_exposure_yuan")
+"""Monthly columns of the commitments outstanding at a month's end (the loan programme's record)."""
+
+
+def committed_at_end_yuan(monthly: pd.DataFrame) -> float:
+    """Commitments outstanding at the end of the run (yuan): the last month's interest subsidy still
+    due plus the guarantee's exposure (0 without the loan programme's columns or months).
+    """
+    columns = [c for c in COMMITMENT_COLUMNS if c in monthly]
+    if not columns or monthly.empty:
+        return 0.0
+    return float(monthly[columns].iloc[-1].sum())
+
+
 def headline_metrics(
     firms: pd.DataFrame,
     monthly: pd.DataFrame,
@@ -122,6 +136,7 @@ def headline_metrics(
         "jobs_created": jobs,
         "incubation_bases": float(incubation_bases),
         "fiscal_cost_yuan": fiscal,
+        "committed_fiscal_cost_yuan": committed_at_end_yuan(monthly),
         "cost_per_job_yuan": fiscal / jobs if jobs > 0 else float("nan"),
         "loan_default_rate": float(loans["loan_defaulted"].mean()) if len(loans) else 0.0,
         "surviving_firms": float(np.count_nonzero(alive)),

@@ -29,7 +29,7 @@ class Outcome:
         display_unit: Unit shown in figures and the report.
         display_factor: Multiplier from the stored unit to ``display_unit`` (100 for percent,
             1e-6 for million yuan).
-        headline: One of the ten headline metrics the README defines (else an extra metric).
+        headline: One of the eleven headline metrics the README defines (else an extra metric).
         description: What the outcome counts, in one or two sentences.
     """
 
@@ -69,6 +69,12 @@ OUTCOMES: tuple[Outcome, ...] = (
             "Incubation bases open at the end (0 when the incubation programme is off)."),
     Outcome("fiscal_cost_yuan", "Fiscal cost of the programmes", "yuan", "lower", None, "million yuan", 1e-6, True,
             "All programme spending over the period."),
+    Outcome("committed_fiscal_cost_yuan", "Commitments outstanding at the end", "yuan", "lower", None,
+            "million yuan", 1e-6, True,
+            "Public commitments still open at the end of the run, reported apart from fiscal_cost_yuan: the "
+            "interest subsidy still due on outstanding subsidised loans if they run to term, plus the "
+            "guarantee's exposure (its share of the loss, after recovery, if every outstanding guaranteed "
+            "loan defaulted)."),
     Outcome("cost_per_job_yuan", "Fiscal cost per job", "yuan per job", "lower", None, "yuan per job", 1.0, True,
             "Fiscal cost divided by jobs_created (undefined without jobs)."),
     Outcome("loan_default_rate", "Loan default rate", "share", "lower", SHARE, "% of loans", 100.0, True,
@@ -102,7 +108,7 @@ OUTCOMES: tuple[Outcome, ...] = (
             "Technology firms that reach the little-giant criteria of the measurement table (age and staff) in "
             "the period, per year: an outcome, unlike the awards, which the programme caps."),
 )
-"""Every outcome in summary order: the ten headline metrics, ``surviving_firms``, the extras."""
+"""Every outcome in summary order: the eleven headline metrics, ``surviving_firms``, the extras."""
 
 PAIRED_OUTCOMES: tuple[Outcome, ...] = (
     Outcome("deadweight_share", "Deadweight: helped founders who start anyway", "share", "lower", SHARE,
@@ -122,7 +128,7 @@ make founder slot ``i`` the same person in both runs (``firm_id`` of the firm ta
 BY_NAME: dict[str, Outcome] = {o.name: o for o in (*OUTCOMES, *PAIRED_OUTCOMES)}
 OUTCOME_NAMES: tuple[str, ...] = tuple(o.name for o in OUTCOMES)
 HEADLINE_METRICS: tuple[str, ...] = tuple(o.name for o in OUTCOMES if o.headline)
-"""The ten headline metrics the README defines (targets and the run summary use them)."""
+"""The eleven headline metrics the README defines (targets and the run summary use them)."""
 SUMMARY_METRICS: tuple[str, ...] = OUTCOME_NAMES
 """Metric columns of ``summary.csv``, in order."""
 

@@ -174,10 +174,15 @@ def result_cells(res: state.ComparisonResult, language: str) -> list[tuple[str, 
     rows = []
     for key, section, metric, kind in state.HEADLINE:
         cells = {}
-        for role in ("mix", "start"):
-            reference = "counterfactual" if section == "additionality" else None
-            row = res.estimate(section, role, metric, reference=reference)
-            cells[role] = interval(row["estimate"], row["ci_low"], row["ci_high"], language, kind=kind)
+        try:
+            for role in ("mix", "start"):
+                reference = "counterfactual" if section == "additionality" else None
+                row = res.estimate(section, role, metric, reference=reference)
+                cells[role] = interval(row["estimate"], row["ci_low"], row["ci_high"], language, kind=kind)
+        except KeyError:
+            if key in state.FOUNDER_ROWS:  # a comparison without firm tables has no founder rows
+                continue
+            raise
         if key in state.DIFFERENCE_METRIC:
             row = res.estimate("difference", "mix", state.DIFFERENCE_METRIC[key], reference="start")
             cells["diff"] = interval(row["estimate"], row["ci_low"], row["ci_high"], language, kind=kind)

@@ -295,16 +295,23 @@ HEADLINE = (
     ("youth_founders_helped", "mean", "youth_founders_helped", "count"),
     ("fiscal_cost_yuan", "mean", "fiscal_cost_yuan", "money"),
     ("fiscal_cost_per_additional_job_yuan", "additionality", "fiscal_cost_per_additional_job_yuan", "money"),
+    ("committed_fiscal_cost_yuan", "mean", "committed_fiscal_cost_yuan", "money"),
+    ("additional_firms", "additionality", "additional_firms", "count"),
+    ("deadweight_share", "additionality", "deadweight_share", "share"),
 )
 """Rows of the results table: key, comparison section, metric and how it is formatted. The mix
 and the starting scenario are shown against the counterfactual; the third column is the paired
-difference mix minus start of the underlying metric (:data:`DIFFERENCE_METRIC`)."""
+difference mix minus start of the underlying metric (:data:`DIFFERENCE_METRIC`). The founder-by-founder
+rows (:data:`FOUNDER_ROWS`) need the firm tables and are left out of a comparison without them."""
+FOUNDER_ROWS = ("additional_firms", "deadweight_share")
+"""Rows of :data:`HEADLINE` computed founder by founder from the firm tables."""
 DIFFERENCE_METRIC = {
     "additional_jobs": "jobs_created",
     "additional_surviving_firms": "surviving_firms",
     "founders_helped": "founders_helped",
     "youth_founders_helped": "youth_founders_helped",
     "fiscal_cost_yuan": "fiscal_cost_yuan",
+    "committed_fiscal_cost_yuan": "committed_fiscal_cost_yuan",
 }
 """Metric whose paired difference (mix minus start) fills the third column (the difference in
 additional jobs equals the difference in jobs, since both share the counterfactual)."""
@@ -486,6 +493,7 @@ __all__ = [
     "Control",
     "DEFAULT_REPLICATIONS",
     "DEFAULT_SCALE",
+    "FOUNDER_ROWS",
     "HEADLINE",
     "MIX_NAME",
     "apply_changes",

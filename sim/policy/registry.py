@@ -93,6 +93,12 @@ LEVERS: tuple[Lever, ...] = (
         "their own investment in it (at most 3 M yuan) within the budget, adding cash and a lasting productivity gain.",
         ("000:31",),
     ),
+    Lever(
+        "job_retention", "Job-retention subsidies", "sim.policy.job_retention:JobRetentionProgramme",
+        "In a relief-package shock firms that keep their staff receive a subsidy per employee kept (Shanghai 2022: "
+        "600 yuan), lowering the cost of keeping staff so they shed fewer.",
+        ("003:23", "002:33"),
+    ),
 )
 
 if tuple(lever.name for lever in LEVERS) != tuple(Policy.model_fields):

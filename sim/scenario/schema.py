@@ -714,6 +714,52 @@ class RdProjects(Section):
     )
 
 
+JOB_RETENTION_2022 = (
+    "Shanghai Municipal Human Resources and Social Security Bureau, Finance Bureau and others, notice on "
+    "employment subsidies of 6 June 2022 (reported by SHINE, 6 June 2022): firms of seven industries hit by "
+    "the epidemic (catering, retail, tourism, transport, culture and entertainment, accommodation, exhibitions) "
+    "that kept their lay-off rate within 5.5% receive 600 yuan per insured employee once, at most 3 M yuan a "
+    "firm, from the unemployment-insurance fund"
+)
+
+
+class JobRetention(Section):
+    """Job-retention subsidies of a relief package (援企稳岗: 003:23, 002:33)."""
+
+    enabled: bool = False
+    subsidy_yuan_per_person: float = param(
+        600.0, unit="yuan/person", source=f"{JOB_RETENTION_2022}; range up to 1,800: the 2022 training subsidy for "
+        "firms that kept staff paid up to three further trainings of 600 yuan per employee (002:33)",
+        low=600.0, high=1_800.0, ge=0, le=100_000,
+        description="subsidy per employee kept through a relief-package shock, paid once",
+    )
+    max_yuan_per_firm: float = param(
+        3_000_000.0, unit="yuan/firm", source=JOB_RETENTION_2022, ge=0,
+        description="most a firm receives in one relief-package shock",
+    )
+    max_layoff_share: float = param(
+        0.055, unit="share of staff", source=f"{JOB_RETENTION_2022} (the 2021 national urban unemployment target)",
+        ge=0, le=1,
+        description="a firm that shed more than this share of its staff since the shock began gets nothing",
+    )
+    consumer_industries_only: bool = Field(
+        True, description="only consumer-service firms qualify (the seven hard-hit industries of the 2022 notice)"
+    )
+    payment_months: int = param(
+        3, unit="months", source=A, low=1, high=6, ge=1, le=24,
+        description="months from the start of a relief-package shock over which the subsidy is paid for the staff "
+        "kept (Shanghai 2022: applications June-December for the April-May lockdown)",
+    )
+
+    annual_budget_yuan: float = param(
+        25_000_000.0, unit="yuan/year", source=A, low=10_000_000.0, high=40_000_000.0, ge=0,
+        description="yearly money for job-retention subsidies (paced evenly over the months left in the year); "
+        "the default lets an April shock's payments follow the 600-yuan rule in full for the district's young "
+        "consumer-service firms (about 2.0 M yuan in April 2022 and 2.3 M in all in Putuo at full scale, against "
+        "a monthly allowance of 25 M / 9); the actual spend is not published",
+    )
+
+
 class Policy(Section):
     """The policy mix: one table per lever (:mod:`sim.policy.registry` describes each)."""
 
@@ -725,6 +771,7 @@ class Policy(Section):
     growth_grants: GrowthGrants = Field(default_factory=GrowthGrants)
     training: Training = Field(default_factory=Training)
     rd_projects: RdProjects = Field(default_factory=RdProjects)
+    job_retention: JobRetention = Field(default_factory=JobRetention)
 
 
 REGISTRATIONS_2022 = (
