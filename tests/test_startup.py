@@ -60,3 +60,38 @@ def test_import_sim_is_light_and_lazy_names_resolve():
               "assert simulate.__module__ == 'sim.experiments.simulate'\n"
               "assert 'mesa' in sys.modules\n")
     subprocess.run([sys.executable, "-c", script], check=True, cwd=ROOT)
+
+
+def test_model_loads_only_mesas_agent_and_model_and_the_rest_of_mesa_on_use():
+    # sim.core.mesa_core skips Mesa's package __init__ (pandas, networkx, scipy.spatial, tqdm:
+    # about 1 s); whatever else of Mesa is used later is loaded then, and is the real thing
+    script = (
+        "import sys\n"
+        "from sim.core.model import StartupEcosystem\n"
+        "skipped = ('pandas', 'networkx', 'scipy.spatial', 'scipy.stats', 'tqdm', 'mesa.space')\n"
+        "loaded = [m for m in skipped if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
+        "import mesa, mesa.agent, mesa.model\n"
+        "assert issubclass(StartupEcosystem, mesa.Model) and mesa.Agent is mesa.agent.Agent\n"
+        "assert mesa.Model is mesa.model.Model\n"
+        "assert mesa.__version__ and callable(mesa.batch_run)\n"
+        "from mesa import DataCollector\n"
+        "assert DataCollector.__module__ == 'mesa.datacollection' and 'mesa.space' in sys.modules\n"
+        "assert mesa.Agent is mesa.agent.Agent\n"
+        "try:\n"
+        "    mesa.no_such_name\n"
+        "except AttributeError:\n"
+        "    pass\n"
+        "else:\n"
+        "    raise AssertionError('missing names must raise AttributeError')\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, cwd=ROOT)
+
+
+def test_mesa_imported_first_is_left_alone():
+    script = (
+        "import mesa\n"
+        "from sim.core.mesa_core import load_mesa\n"
+        "assert load_mesa() is mesa and 'mesa.space' in __import__('sys').modules\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, cwd=ROOT)

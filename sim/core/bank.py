@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from typing import Protocol
 
-import mesa
 import numpy as np
 
 from sim.calendar import parse_month
 from sim.core.context import Context
+from sim.core.mesa_core import mesa
 from sim.scenario.schema import Bank as BankSettings
 
 MIN_APPLICATION_ODDS = 1e-12

@@ -112,7 +112,7 @@ class Context:
             seed: Root seed of the named ``streams``.
             streams: Names of random streams to provide.
         """
-        import mesa
+        from sim.core.mesa_core import mesa
 
         return cls(
             clock=Clock(month=month, t=0), first_month=month, scale=scale, firms=firms,

@@ -18,13 +18,13 @@ numbers).
 
 from __future__ import annotations
 
-import mesa
 import numpy as np
 
 from sim.calendar import month_range, parse_month
 from sim.core.bank import Bank
 from sim.core.context import CORE_STREAMS, Clock, Context, spawn_streams
 from sim.core.firms import SHOCK_ROWS, FirmPopulation, MonthAccount
+from sim.core.mesa_core import mesa
 from sim.core.population import N_UNIFORMS
 from sim.core.shocks import demand_index, registration_index, relief_months
 from sim.policy.base import Programme

@@ -16,12 +16,15 @@ Sectors (:data:`SECTORS`): technology / R&D services, business services, consume
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
-from scipy.special import ndtri
-from scipy.stats import poisson
+from scipy.special import ndtri, pdtr  # scipy.special, not scipy.stats (about 0.4 s more to import)
 
 from sim.scenario.schema import Policy, Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FOUNDER_TYPES = ("other", "young_graduate", "returnee")
 OTHER_FOUNDER, YOUNG_GRADUATE, RETURNEE = range(len(FOUNDER_TYPES))
@@ -96,9 +99,10 @@ class FirmArrays:
         # first month each programme booked support to a firm (NOT_SET: never), rows as support_yuan
         self.first_support_by_programme = np.full((len(PROGRAMMES), self.capacity), NOT_SET, dtype=np.int32)
         self.loss_months[:] = 0
-        # Poisson CDF of the initial team (besides the founder), for exact inversion of uniforms.
+        # Poisson CDF of the initial team (besides the founder), for exact inversion of uniforms
+        # (``pdtr`` is what ``scipy.stats.poisson.cdf`` evaluates at integer counts).
         mean_team = scenario.population.initial_employees_mean
-        self._team_size_cdf = poisson.cdf(np.arange(int(mean_team + 20 * np.sqrt(mean_team) + 20)), mean_team)
+        self._team_size_cdf = pdtr(np.arange(int(mean_team + 20 * np.sqrt(mean_team) + 20)), mean_team)
         self.incubation_start[:] = NOT_SET
         # Lookup tables of functions of integers (staff counts, ages in months), filled with the
         # same numpy expressions the direct computation uses, so results are bit-for-bit unchanged.
@@ -275,6 +279,8 @@ class FirmArrays:
     # ------------------------------------------------------------------ tables
     def firm_table(self, month_labels: list[str], start_month: int) -> pd.DataFrame:
         """One row per registered firm (see README for the columns)."""
+        import pandas as pd
+
         idx = np.flatnonzero(self.registered[: self.n])
 
         def label(values: np.ndarray) -> pd.Categorical:

@@ -23,7 +23,7 @@ def release_model(model: StartupEcosystem) -> None:
     3.3): a worker running thousands of replications grew by the size of each run. Dropping the
     model's entry (its agents keep their ids) keeps a worker's memory flat.
     """
-    import mesa
+    from sim.core.mesa_core import mesa
 
     ids = getattr(mesa.Agent, "_ids", None)
     if isinstance(ids, dict):

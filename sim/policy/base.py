@@ -29,12 +29,12 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, ClassVar
 
-import mesa
 import numpy as np
 
 from sim.core.bank import Bank, LoanTerms
 from sim.core.context import Context
 from sim.core.firms import MonthAccount
+from sim.core.mesa_core import mesa
 
 BUDGET_TOLERANCE_YUAN = 1e-6
 """Rounding slack when a one-off grant meets the last yuan of a budget."""

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import math
 
-import mesa
 import numpy as np
 
 from sim.core.context import Context
 from sim.core.firms import MonthAccount
+from sim.core.mesa_core import mesa
 from sim.core.population import YOUNG_GRADUATE
 from sim.policy.base import PREMISES, Programme
 
