@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.calendar import month_range, parse_month
+from sim.core.allocator import keep_freed_memory
 from sim.core.bank import Bank
 from sim.core.context import CORE_STREAMS, Clock, Context, spawn_streams
 from sim.core.firms import SHOCK_ROWS, FirmPopulation, MonthAccount
@@ -48,6 +49,7 @@ class StartupEcosystem(mesa.Model):
             scale: Multiplies arrivals, incubation places, programme budgets, grant counts and
                 training places (and count targets).
         """
+        keep_freed_memory()  # monthly temporaries reuse memory instead of fresh pages (sim.core.allocator)
         streams = spawn_streams(seed, self.STREAMS)
         super().__init__(rng=streams["mesa"])
         self.streams = streams
