@@ -352,12 +352,11 @@ class FirmPopulation(FirmArrays):
             How many firms newly qualify.
         """
         m = self.scenario.measurement
+        idx = idx[(self.sector[idx] == TECH) & (self.little_giant_month[idx] == NOT_SET)]
         qualifies = (
-            (self.sector[idx] == TECH)
-            & (month - self.start_month[idx] >= m.little_giant_min_age_months)
+            (month - self.start_month[idx] >= m.little_giant_min_age_months)
             & (self.employees[idx] >= m.little_giant_min_employees)
             & (self.employees[idx] >= m.little_giant_min_growth * self.initial_employees[idx])
-            & (self.little_giant_month[idx] == NOT_SET)
         )
         self.little_giant_month[idx[qualifies]] = month
         return int(qualifies.sum())
@@ -374,14 +373,23 @@ class FirmPopulation(FirmArrays):
         Use for support that lowers a firm's costs or is paid to a third party on its behalf;
         :meth:`pay` also credits the firm's cash.
         """
-        receiving = idx[paid_yuan > 0]
-        self.support_yuan[row, receiving] += paid_yuan[paid_yuan > 0]
+        self._book_support(row, idx, paid_yuan, month)
+
+    def _book_support(self, row: int, idx: np.ndarray, paid_yuan: np.ndarray, month: int):
+        """:meth:`book_support`; returns the firms paid and what each was paid (yuan)."""
+        positive = paid_yuan > 0
+        if positive.all():
+            receiving, paid = idx, paid_yuan
+        else:
+            receiving, paid = idx[positive], paid_yuan[positive]
+        self.support_yuan[row, receiving] += paid
         self.mark_supported(receiving, month, row)
+        return receiving, paid
 
     def pay(self, row: int, idx: np.ndarray, paid_yuan: np.ndarray, month: int) -> None:
         """Pay cash to firms ``idx`` (each at most once), booked as programme ``row``'s support."""
-        self.book_support(row, idx, paid_yuan, month)
-        self.cash[idx[paid_yuan > 0]] += paid_yuan[paid_yuan > 0]
+        receiving, paid = self._book_support(row, idx, paid_yuan, month)
+        self.cash[receiving] += paid
 
     def train(self, idx: np.ndarray, month: int, log_productivity_gain: float) -> None:
         """Founders ``idx`` complete training: a lasting productivity gain."""

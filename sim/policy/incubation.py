@@ -124,15 +124,13 @@ class IncubationProgramme(Programme):
         pop = self.firms
         s = self.settings
         age = pop.age_months(alive_idx, self.ctx.clock.month)
-        screened = pop.log_quality[alive_idx] + s.screening_noise_sd * pop.incubator_noise[alive_idx]
-        applying = (
-            ~pop.ever_incubated[alive_idx]
-            & (age <= s.admission_max_age_months)
-            & (pop.u_incubation_apply[alive_idx] < s.application_share)
-            & (screened > s.admission_threshold)
-        )
-        candidates = alive_idx[applying]
-        ranked = candidates[np.argsort(-screened[applying], kind="stable")]
+        # the cheap tests first, on all live firms; the screening only for the young applicants left
+        young = alive_idx[(age <= s.admission_max_age_months) & ~pop.ever_incubated[alive_idx]]
+        young = young[pop.u_incubation_apply[young] < s.application_share]
+        screened = pop.log_quality[young] + s.screening_noise_sd * pop.incubator_noise[young]
+        passed = screened > s.admission_threshold
+        candidates = young[passed]
+        ranked = candidates[np.argsort(-screened[passed], kind="stable")]
         tenants = pop.tenants()
         occupancy = np.bincount(pop.incubator[tenants], minlength=max(b.unique_id for b in self.bases) + 1)
         admitted = []
