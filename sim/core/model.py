@@ -18,6 +18,10 @@ numbers).
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from sim.calendar import month_range, parse_month
@@ -105,6 +109,9 @@ class StartupEcosystem(mesa.Model):
         self.bank.start_month()
 
         new = self._arrive()
+        # the month's firm shocks are drawn in a thread while founders register, borrow and are
+        # admitted (numpy draws without the GIL; nothing else uses the "dynamics" stream)
+        shocks = _InThread(self._monthly_draws, pop.n)
         for programme in self.programmes:
             programme.on_arrival(new)
         # founders plan on what each programme can be expected to pay of its nominal support
@@ -119,7 +126,7 @@ class StartupEcosystem(mesa.Model):
         for programme in self.programmes:
             programme.pay_at_admission(admitted)
 
-        draws, hire_u = self._monthly_draws(pop.n)
+        draws, hire_u = shocks.result()
         account = self._operate(alive, draws)
         per_person_support = self._per_person_support(account)
         leaving = pop.leaving(account, per_person_support)
@@ -239,3 +246,26 @@ class StartupEcosystem(mesa.Model):
         # of which contracts outside the annual budgets (guarantee payouts, the 2022 rent waiver)
         row["spend_contracts_yuan"] = sum(p.contract_spent_this_month for p in self.programmes)
         self.records.append(row)
+
+
+class _InThread:
+    """``func(*args)`` running in a thread; :meth:`result` waits for it (and raises its error)."""
+
+    def __init__(self, func: Callable[..., Any], *args: Any) -> None:
+        self._value: Any = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(func, args), name="firm-shocks", daemon=True)
+        self._thread.start()
+
+    def _run(self, func: Callable[..., Any], args: tuple) -> None:
+        try:
+            self._value = func(*args)
+        except BaseException as exc:  # handed to the caller of result()
+            self._error = exc
+
+    def result(self) -> Any:
+        """The function's value, once it has finished."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
