@@ -241,7 +241,7 @@ def test_baseline_death_rates_follow_the_closure_profile(putuo):
 
 
 def test_monthly_shocks_drawn_in_a_thread_are_the_streams_numbers(putuo):
-    # the month's firm shocks are drawn while founders register (sim.core.model._InThread): the
+    # the month's firm shocks are drawn while founders register (sim.core.model._in_thread): the
     # same numbers as drawing them in turn from the "dynamics" stream
     model = StartupEcosystem(putuo, seed=11, scale=0.05)
     reference = StartupEcosystem(putuo, seed=11, scale=0.05)
@@ -255,11 +255,11 @@ def test_monthly_shocks_drawn_in_a_thread_are_the_streams_numbers(putuo):
 
 
 def test_an_error_in_the_drawing_thread_reaches_the_caller():
-    from sim.core.model import _InThread
+    from sim.core.model import _in_thread
 
     def fail() -> None:
         raise ValueError("bad draw")
 
     with pytest.raises(ValueError, match="bad draw"):
-        _InThread(fail).result()
-    assert _InThread(lambda a, b: a + b, 2, 3).result() == 5
+        _in_thread(fail).result()
+    assert _in_thread(lambda a, b: a + b, 2, 3).result() == 5

@@ -18,9 +18,9 @@ numbers).
 
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import Callable
-from typing import Any
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 
@@ -111,7 +111,7 @@ class StartupEcosystem(mesa.Model):
         new = self._arrive()
         # the month's firm shocks are drawn in a thread while founders register, borrow and are
         # admitted (numpy draws without the GIL; nothing else uses the "dynamics" stream)
-        shocks = _InThread(self._monthly_draws, pop.n)
+        shocks = _in_thread(self._monthly_draws, pop.n)
         for programme in self.programmes:
             programme.on_arrival(new)
         # founders plan on what each programme can be expected to pay of its nominal support
@@ -248,24 +248,26 @@ class StartupEcosystem(mesa.Model):
         self.records.append(row)
 
 
-class _InThread:
-    """``func(*args)`` running in a thread; :meth:`result` waits for it (and raises its error)."""
 
-    def __init__(self, func: Callable[..., Any], *args: Any) -> None:
-        self._value: Any = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(func, args), name="firm-shocks", daemon=True)
-        self._thread.start()
+_drawer: ThreadPoolExecutor | None = None
+_drawer_lock = threading.Lock()
 
-    def _run(self, func: Callable[..., Any], args: tuple) -> None:
-        try:
-            self._value = func(*args)
-        except BaseException as exc:  # handed to the caller of result()
-            self._error = exc
 
-    def result(self) -> Any:
-        """The function's value, once it has finished."""
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._value
+def _forget_drawer() -> None:
+    """In a forked child the parent's thread does not exist: start a new one when needed."""
+    global _drawer
+    _drawer = None
+
+
+os.register_at_fork(after_in_child=_forget_drawer)
+
+
+def _in_thread(func, *args) -> Future:
+    """Run ``func(*args)`` on the process's one drawing thread (started on first use, kept for the
+    next months and runs, so a month does not wait for a thread to start).
+    """
+    global _drawer
+    with _drawer_lock:
+        if _drawer is None:
+            _drawer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="firm-shocks")
+        return _drawer.submit(func, *args)
