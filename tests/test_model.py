@@ -238,28 +238,3 @@ def test_baseline_death_rates_follow_the_closure_profile(putuo):
     for year, observed in CLOSURE_DEATH_RATES.items():
         assert abs(rates[year] - observed) <= TOLERANCE, (year, rates[year], observed)
     assert rates[1] > rates[2] > rates[3]  # closure is most frequent in the first year, then falls
-
-
-def test_monthly_shocks_drawn_in_a_thread_are_the_streams_numbers(putuo):
-    # the month's firm shocks are drawn while founders register (sim.core.model._in_thread): the
-    # same numbers as drawing them in turn from the "dynamics" stream
-    model = StartupEcosystem(putuo, seed=11, scale=0.05)
-    reference = StartupEcosystem(putuo, seed=11, scale=0.05)
-    rng = reference.streams["dynamics"]
-    for _ in range(3):
-        model.step()
-        n = model.population.n
-        normals, uniforms = rng.standard_normal((3, n)), rng.random(n)
-        last, last_u = model._draw_buffer[: 3 * n].reshape(3, n), model._draw_buffer[3 * n : 4 * n]
-        assert np.array_equal(last, normals) and np.array_equal(last_u, uniforms)
-
-
-def test_an_error_in_the_drawing_thread_reaches_the_caller():
-    from sim.core.model import _in_thread
-
-    def fail() -> None:
-        raise ValueError("bad draw")
-
-    with pytest.raises(ValueError, match="bad draw"):
-        _in_thread(fail).result()
-    assert _in_thread(lambda a, b: a + b, 2, 3).result() == 5

@@ -18,10 +18,6 @@ numbers).
 
 from __future__ import annotations
 
-import os
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor
-
 import numpy as np
 
 from sim.calendar import month_range, parse_month
@@ -109,9 +105,6 @@ class StartupEcosystem(mesa.Model):
         self.bank.start_month()
 
         new = self._arrive()
-        # the month's firm shocks are drawn in a thread while founders register, borrow and are
-        # admitted (numpy draws without the GIL; nothing else uses the "dynamics" stream)
-        shocks = _in_thread(self._monthly_draws, pop.n)
         for programme in self.programmes:
             programme.on_arrival(new)
         # founders plan on what each programme can be expected to pay of its nominal support
@@ -126,7 +119,7 @@ class StartupEcosystem(mesa.Model):
         for programme in self.programmes:
             programme.pay_at_admission(admitted)
 
-        draws, hire_u = shocks.result()
+        draws, hire_u = self._monthly_draws(pop.n)
         account = self._operate(alive, draws)
         per_person_support = self._per_person_support(account)
         leaving = pop.leaving(account, per_person_support)
@@ -246,28 +239,3 @@ class StartupEcosystem(mesa.Model):
         # of which contracts outside the annual budgets (guarantee payouts, the 2022 rent waiver)
         row["spend_contracts_yuan"] = sum(p.contract_spent_this_month for p in self.programmes)
         self.records.append(row)
-
-
-
-_drawer: ThreadPoolExecutor | None = None
-_drawer_lock = threading.Lock()
-
-
-def _forget_drawer() -> None:
-    """In a forked child the parent's thread does not exist: start a new one when needed."""
-    global _drawer
-    _drawer = None
-
-
-os.register_at_fork(after_in_child=_forget_drawer)
-
-
-def _in_thread(func, *args) -> Future:
-    """Run ``func(*args)`` on the process's one drawing thread (started on first use, kept for the
-    next months and runs, so a month does not wait for a thread to start).
-    """
-    global _drawer
-    with _drawer_lock:
-        if _drawer is None:
-            _drawer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="firm-shocks")
-        return _drawer.submit(func, *args)
