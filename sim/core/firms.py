@@ -63,6 +63,8 @@ class MonthAccount:
         rent_discount_share: Share of rent waived at the premises.
         exit_draw: Standard normal draw of each firm's non-economic exit this month (it closes if the
             draw is below the normal quantile of the monthly chance; None: no such exits).
+        productivity_deviation: Log productivity less its permanent level after this month's
+            moves (None: read from the population when needed).
     """
 
     idx: np.ndarray
@@ -75,6 +77,7 @@ class MonthAccount:
     fixed_yuan: float
     rent_per_person_yuan: float
     exit_draw: np.ndarray | None = None
+    productivity_deviation: np.ndarray | None = None
     rent_due_yuan: np.ndarray = field(init=False)
     rent_discount_share: np.ndarray = field(init=False)
 
@@ -160,19 +163,26 @@ class FirmPopulation(FirmArrays):
             np.maximum(employees, 1.0) / DRIFT_REFERENCE_STAFF, -b.drift_size_exponent
         )
         entry = self.log_quality_entry[alive]
+        previous = self.log_quality_permanent[alive]
         rho_permanent = b.permanent_persistence_annual ** (1.0 / 12.0)
-        permanent = entry + rho_permanent * (self.log_quality_permanent[alive] - entry) + drift_sd * shocks[2, alive]
-        deviation = rho * (self.log_quality[alive] - self.log_quality_permanent[alive])
-        self.log_quality[alive] = permanent + deviation + b.productivity_walk_sd * shocks[0, alive]
+        permanent = entry + rho_permanent * (previous - entry) + drift_sd * shocks[2, alive]
+        deviation = rho * (self.log_quality[alive] - previous)
+        log_quality = permanent + deviation + b.productivity_walk_sd * shocks[0, alive]
+        self.log_quality[alive] = log_quality
         self.log_quality_permanent[alive] = permanent
         noise = np.exp(b.revenue_noise_sd * shocks[1, alive] - 0.5 * b.revenue_noise_sd**2)
-        factor = self.revenue_factor(alive, month, extra_log_productivity)
-        revenue = factor * demand * self.staff_power(staff) * noise
+        factor = self.revenue_factor(alive, month, extra_log_productivity, log_quality=log_quality)
+        revenue = factor * demand
+        revenue *= self.staff_power(staff)
+        revenue *= noise
+        wages = employees * b.wage_yuan_month
+        wages *= 1 + b.social_insurance_rate
+        log_quality -= permanent  # now the deviation from the permanent level, for the exit forecast
         return MonthAccount(
             idx=alive, employees=employees, revenue_factor=factor, demand=demand, revenue_yuan=revenue,
-            wages_yuan=employees * b.wage_yuan_month * (1 + b.social_insurance_rate),
-            rent_yuan=employees * b.rent_yuan_per_workstation_month, fixed_yuan=b.fixed_cost_yuan_month,
-            rent_per_person_yuan=b.rent_yuan_per_workstation_month, exit_draw=shocks[3, alive],
+            wages_yuan=wages, rent_yuan=employees * b.rent_yuan_per_workstation_month,
+            fixed_yuan=b.fixed_cost_yuan_month, rent_per_person_yuan=b.rent_yuan_per_workstation_month,
+            exit_draw=shocks[3, alive], productivity_deviation=log_quality,
         )
 
     def close_account(
@@ -180,25 +190,35 @@ class FirmPopulation(FirmArrays):
     ) -> None:
         """Book the month's profit (revenue - costs + support - interest) and cash flow."""
         alive = account.idx
-        profit = (
-            account.revenue_yuan - account.wages_yuan - account.rent_yuan - account.fixed_yuan
-            + support_yuan - interest_yuan
-        )
+        profit = account.revenue_yuan - account.wages_yuan
+        profit -= account.rent_yuan
+        profit -= account.fixed_yuan
+        profit += support_yuan
+        profit -= interest_yuan
         self.cash[alive] += profit - principal_yuan
         self.last_profit[alive] = profit
-        self.loss_months[alive] = np.where(profit < 0, self.loss_months[alive] + 1, 0)
+        losses = self.loss_months[alive]
+        losses += 1
+        losses *= profit < 0  # a profitable month ends the run of losses
+        self.loss_months[alive] = losses
 
     def monthly_persistence(self) -> float:
         """Monthly AR(1) coefficient of the productivity deviation from its permanent level."""
         return float(self.behaviour.productivity_persistence_annual ** (1.0 / 12.0))
 
-    def forecast_revenue_factor(self, idx: np.ndarray, revenue_factor: np.ndarray) -> np.ndarray:
+    def forecast_revenue_factor(
+        self, idx: np.ndarray, revenue_factor: np.ndarray, deviation: np.ndarray | None = None
+    ) -> np.ndarray:
         """Revenue factor a founder expects ``exit_forecast_months`` ahead: the deviation of
         productivity from its permanent level decays, the permanent level is expected to stay.
+
+        ``deviation``: the firms' current deviation if the caller has it (see
+        :attr:`MonthAccount.productivity_deviation`), saving two gathers.
         """
         b = self.behaviour
         decay = self.monthly_persistence() ** b.exit_forecast_months
-        deviation = self.log_quality[idx] - self.log_quality_permanent[idx]
+        if deviation is None:
+            deviation = self.log_quality[idx] - self.log_quality_permanent[idx]
         return revenue_factor * np.exp((decay - 1.0) * deviation)
 
     def leaving(self, account: MonthAccount, per_person_support: np.ndarray) -> np.ndarray:
@@ -228,7 +248,7 @@ class FirmPopulation(FirmArrays):
         alive = account.idx
         cash_out = self.cash[alive] < 0
         patience_over = self.loss_months[alive] >= self.behaviour.voluntary_exit_loss_months
-        forecast = self.forecast_revenue_factor(alive, account.revenue_factor)
+        forecast = self.forecast_revenue_factor(alive, account.revenue_factor, account.productivity_deviation)
         demand = self.planning_demand(account.demand)
         size = np.maximum(self.planned_staff(alive, forecast * demand, per_person_support), 1.0)
         net_cost = np.maximum(self.cost_per_person_yuan() - per_person_support, MIN_NET_COST_YUAN)
@@ -293,8 +313,9 @@ class FirmPopulation(FirmArrays):
         per_person_support: np.ndarray,
         revenue_factor: np.ndarray,
         demand: np.ndarray,
-    ) -> None:
-        """Move staff part of the way towards the planned size, as far as cash allows.
+    ) -> np.ndarray:
+        """Move staff part of the way towards the planned size, as far as cash allows; returns the
+        firms' new staff (persons).
 
         The planned size is :meth:`planned_staff` at the demand the firm plans for (a shock passes
         through only partly: firms hoard labour through temporary falls). A firm closes
@@ -304,7 +325,8 @@ class FirmPopulation(FirmArrays):
         losing money with less than a month's costs in cash also sheds that share of its staff.
         """
         b = self.behaviour
-        employees = self.employees[idx].astype(np.float64)
+        current = self.employees[idx]
+        employees = current.astype(np.float64)
         cash = self.cash[idx]
         gross_cost = self.cost_per_person_yuan()
         target = self.planned_staff(idx, revenue_factor * self.planning_demand(demand), per_person_support)
@@ -321,9 +343,10 @@ class FirmPopulation(FirmArrays):
         sheds = np.where(distressed, np.maximum(sheds, distress_cut), sheds)
         sheds = np.minimum(sheds, employees - 1.0)
         change = np.where(hires > 0, hires, -np.maximum(sheds, 0.0)).astype(np.int32)
-        staff = self.employees[idx] + change
+        staff = current + change
         self.employees[idx] = staff
         self.peak_employees[idx] = np.maximum(self.peak_employees[idx], staff)
+        return staff
 
     def mark_high_tech(self, idx: np.ndarray, month: int) -> int:
         """Technology firms that reach the high-tech size and productivity this month.

@@ -127,8 +127,7 @@ class StartupEcosystem(mesa.Model):
         self.bank.write_off(exits)
         pop.close(exits, self.clock.month)
         factor, demand = account.revenue_factor[~leaving], account.demand[~leaving]
-        pop.hire_and_shed(survivors, hire_u, per_person_support[~leaving], factor, demand)
-        staff = pop.employees[survivors]
+        staff = pop.hire_and_shed(survivors, hire_u, per_person_support[~leaving], factor, demand)
         expected_revenue = factor * demand * pop.staff_power(staff)
         for programme in self.programmes:
             programme.annual_awards(survivors, expected_revenue)

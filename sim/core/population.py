@@ -250,16 +250,24 @@ class FirmArrays:
         )
         return self._ramp[age]
 
-    def revenue_factor(self, idx: np.ndarray, month: int, extra_log_productivity: np.ndarray | float = 0.0):
+    def revenue_factor(
+        self, idx: np.ndarray, month: int, extra_log_productivity: np.ndarray | float = 0.0,
+        log_quality: np.ndarray | None = None,
+    ):
         """Revenue of firms ``idx`` per unit of demand and of ``staff ** returns_to_scale`` (yuan/month).
 
         Revenue = factor x demand x staff^returns_to_scale; the factor holds the firm's
         productivity (quality, random walk, lasting boosts and ``extra_log_productivity``) and its
-        ramp-up since registration.
+        ramp-up since registration. ``log_quality``: the firms' log quality if the caller has it
+        (``self.log_quality[idx]``), saving a gather.
         """
         ramp = self.ramp_share(self.age_months(idx, month))
-        productivity = np.exp(self.log_quality[idx] + self.log_boost[idx] + extra_log_productivity)
-        return self.revenue_scale() * productivity * ramp
+        factor = (self.log_quality[idx] if log_quality is None else log_quality) + self.log_boost[idx]
+        factor += extra_log_productivity
+        np.exp(factor, out=factor)
+        np.multiply(self.revenue_scale(), factor, out=factor)
+        factor *= ramp
+        return factor
 
     def revenue_yuan(
         self, idx: np.ndarray, employees: np.ndarray, demand: np.ndarray, month: int
