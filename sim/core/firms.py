@@ -405,7 +405,7 @@ class FirmPopulation(FirmArrays):
             receiving, paid = idx, paid_yuan
         else:
             receiving, paid = idx[positive], paid_yuan[positive]
-        self.support_yuan[row, receiving] += paid
+        self.support_yuan[row][receiving] += paid  # the row's view: 1-D indexing is faster
         self.mark_supported(receiving, month, row)
         return receiving, paid
 

@@ -123,11 +123,12 @@ class StartupEcosystem(mesa.Model):
         account = self._operate(alive, draws)
         per_person_support = self._per_person_support(account)
         leaving = pop.leaving(account, per_person_support)
-        exits, survivors = alive[leaving], alive[~leaving]
+        staying = ~leaving
+        exits, survivors = alive[leaving], alive[staying]
         self.bank.write_off(exits)
         pop.close(exits, self.clock.month)
-        factor, demand = account.revenue_factor[~leaving], account.demand[~leaving]
-        staff = pop.hire_and_shed(survivors, hire_u, per_person_support[~leaving], factor, demand)
+        factor, demand = account.revenue_factor[staying], account.demand[staying]
+        staff = pop.hire_and_shed(survivors, hire_u, per_person_support[staying], factor, demand)
         expected_revenue = factor * demand * pop.staff_power(staff)
         for programme in self.programmes:
             programme.annual_awards(survivors, expected_revenue)
