@@ -348,37 +348,48 @@ class FirmPopulation(FirmArrays):
         self.peak_employees[idx] = np.maximum(self.peak_employees[idx], staff)
         return staff
 
-    def mark_high_tech(self, idx: np.ndarray, month: int) -> int:
+    def mark_high_tech(self, idx: np.ndarray, month: int, staff: np.ndarray | None = None) -> int:
         """Technology firms that reach the high-tech size and productivity this month.
+
+        Args:
+            idx: Live firms.
+            month: Absolute month.
+            staff: Their staff if the caller has it (``self.employees[idx]``), saving a gather.
 
         Returns:
             How many firms newly qualify.
         """
         m = self.scenario.measurement
-        idx = idx[(self.sector[idx] == TECH) & (self.employees[idx] >= m.high_tech_min_employees)]
+        staff = self.employees[idx] if staff is None else staff
+        idx = idx[staff >= m.high_tech_min_employees]  # the most selective test first
+        idx = idx[self.sector[idx] == TECH]
         qualifies = (
-            (self.sector[idx] == TECH)
-            & (self.employees[idx] >= m.high_tech_min_employees)
-            & (self.log_quality[idx] + self.log_boost[idx] >= m.high_tech_min_log_productivity)
+            (self.log_quality[idx] + self.log_boost[idx] >= m.high_tech_min_log_productivity)
             & (self.high_tech_month[idx] == NOT_SET)
         )
         self.high_tech_month[idx[qualifies]] = month
         return int(qualifies.sum())
 
-    def mark_little_giants(self, idx: np.ndarray, month: int) -> int:
+    def mark_little_giants(self, idx: np.ndarray, month: int, staff: np.ndarray | None = None) -> int:
         """Technology firms that meet the little-giant criteria this month (age, staff and growth).
 
         The count measures the outcome the little-giant target (004:49) asks for, independently of
         how many grants the programme hands out.
 
+        Args:
+            idx: Live firms.
+            month: Absolute month.
+            staff: Their staff if the caller has it (``self.employees[idx]``), saving a gather.
+
         Returns:
             How many firms newly qualify.
         """
         m = self.scenario.measurement
+        staff = self.employees[idx] if staff is None else staff
+        idx = idx[staff >= m.little_giant_min_employees]  # the most selective test first
         idx = idx[(self.sector[idx] == TECH) & (self.little_giant_month[idx] == NOT_SET)]
         qualifies = (
             (month - self.start_month[idx] >= m.little_giant_min_age_months)
-            & (self.employees[idx] >= m.little_giant_min_employees)
             & (self.employees[idx] >= m.little_giant_min_growth * self.initial_employees[idx])
         )
         self.little_giant_month[idx[qualifies]] = month

@@ -134,9 +134,9 @@ class StartupEcosystem(mesa.Model):
             programme.annual_awards(survivors, expected_revenue)
         year = self.clock.year
         self.high_tech_by_year[year] = self.high_tech_by_year.get(year, 0) + pop.mark_high_tech(
-            survivors, self.clock.month
+            survivors, self.clock.month, staff
         )
-        pop.mark_little_giants(survivors, self.clock.month)
+        pop.mark_little_giants(survivors, self.clock.month, staff)
         for programme in self.programmes:
             programme.end_month()
         self._record(new.size, born.size, exits.size, survivors.size, int(staff.sum()))
