@@ -3,16 +3,19 @@
 ``PerAgentEcosystem`` is :class:`sim.core.model.StartupEcosystem` with the firm-month done the
 usual Mesa way: every registered firm is a ``mesa.Agent`` (``FirmAgent``) holding its own state
 as Python numbers, and each month ``model.agents_by_type[FirmAgent].do("step")`` runs, per firm,
-the same rules as the vectorised kernel: productivity random walk, revenue (quality x walk x
-ramp-up x sector demand x staff^returns-to-scale x noise), wages, social insurance, rent and
-fixed costs, loan interest and instalments, exit (cash out, or a run of loss-making months) with
-the loan settled or written off, hiring and shedding towards the profitable size as far as cash
-allows, and the high-tech count. Arrivals, registration and bank lending stay as in our model, so
-both see the same founders; firm agents read the same monthly random numbers (by slot), so the
-two runs should agree to rounding, not just within noise.
+the same rules as the vectorised kernel (:class:`sim.core.firms.FirmPopulation`): productivity
+(a permanent level with size-dependent drift reverting to the level at entry, plus a transitory
+AR(1) deviation), revenue (productivity x ramp-up x sector demand x staff^returns-to-scale x
+noise), wages, social insurance, rent and fixed costs, loan interest and instalments, exit (out
+of cash; on poor forecast prospects after a run of losses; or for reasons other than profit) with
+the loan settled or written off, hiring and shedding towards the planned size (capped for
+founders who are not growth-oriented) as far as cash allows, and the high-tech count. Arrivals,
+registration (with the month's registration shock) and bank lending stay as in our model, so both
+see the same founders; firm agents read the same monthly random numbers (by slot), so the two
+runs should agree to rounding, not just within noise.
 
 The scenario must have every programme off (``scenarios/putuo/no_policy.toml``, the default):
-the per-agent reference implements the firm rules, not the seven programmes.
+the per-agent reference implements the firm rules, not the programmes.
 
 Usage:
     python benchmarks/bench_reference.py [--scale 16] [--months N] [--seed 0]
@@ -38,9 +41,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sim.core.context import Clock  # noqa: E402
-from sim.core.firms import MIN_NET_COST_YUAN, NUMERICAL_MAX_STAFF  # noqa: E402
+from sim.core.firms import (  # noqa: E402
+    DRIFT_REFERENCE_STAFF,
+    MIN_NET_COST_YUAN,
+    NUMERICAL_MAX_STAFF,
+    PAID_OFF_YUAN,
+    SHOCK_ROWS,
+)
 from sim.core.model import StartupEcosystem  # noqa: E402
-from sim.core.population import EXIT_CASH_OUT, EXIT_VOLUNTARY, NOT_SET  # noqa: E402
+from sim.core.population import EXIT_CASH_OUT, EXIT_NON_ECONOMIC, EXIT_VOLUNTARY, NOT_SET, TECH  # noqa: E402
 from sim.experiments.metrics import headline_metrics  # noqa: E402
 from sim.experiments.simulate import simulate  # noqa: E402
 from sim.scenario.files import load_scenario  # noqa: E402
@@ -61,7 +70,10 @@ class FirmAgent(mesa.Agent):
         self.slot = slot
         self.sector = int(pop.sector[slot])
         self.start_month = int(pop.start_month[slot])
+        self.growth_oriented = bool(pop.growth_oriented[slot])
         self.log_quality = float(pop.log_quality[slot])
+        self.log_quality_permanent = float(pop.log_quality_permanent[slot])
+        self.log_quality_entry = float(pop.log_quality_entry[slot])
         self.log_boost = float(pop.log_boost[slot])
         self.employees = int(pop.employees[slot])
         self.peak_employees = int(pop.peak_employees[slot])
@@ -73,49 +85,73 @@ class FirmAgent(mesa.Agent):
         self.loan_instalment = float(pop.loan_instalment[slot])
         self.high_tech = pop.high_tech_month[slot] != NOT_SET
 
+    def planned_staff(self, productivity: float) -> float:
+        """Staff the firm plans for at ``productivity`` (no public support: net cost = gross cost)."""
+        c = self.model.constants
+        gross = c["gross_cost"]
+        net = max(gross, MIN_NET_COST_YUAN)
+        try:
+            market = (c["beta"] * productivity / gross) ** c["inverse_one_minus_beta"]
+        except OverflowError:
+            market = math.inf
+        planned = min(market * (net / gross) ** c["elasticity"], NUMERICAL_MAX_STAFF)
+        return planned if self.growth_oriented else min(planned, c["lifestyle_max_staff"])
+
     def step(self) -> None:
-        """One month: operate, exit or hire/shed (the rules of ``StartupEcosystem._operate``,
-        ``_exit``, ``_hire_and_shed`` and ``_mark_high_tech`` for one firm without programmes)."""
+        """One month of ``FirmPopulation.open_account``, the bank's loan service,
+        ``close_account``, ``leaving`` (and the bank's write-off and ``close``), ``hire_and_shed``
+        and ``mark_high_tech`` for this firm, without programmes."""
         m = self.model
         c = m.constants
         i = self.slot
         month = m.clock.month
-        self.log_quality += c["walk_sd"] * m.draws[0, i]
+        draws = m.draws
+        # productivity: permanent level (drift shrinking with size) and transitory deviation
         staff = float(self.employees)
-        noise = math.exp(c["noise_sd"] * m.draws[1, i] - c["half_noise_var"])
+        drift_sd = c["drift_sd"] * (max(staff, 1.0) / DRIFT_REFERENCE_STAFF) ** c["minus_drift_exponent"]
+        entry = self.log_quality_entry
+        permanent = entry + c["rho_permanent"] * (self.log_quality_permanent - entry) + drift_sd * draws[2, i]
+        deviation = c["rho"] * (self.log_quality - self.log_quality_permanent)
+        self.log_quality = permanent + deviation + c["walk_sd"] * draws[0, i]
+        self.log_quality_permanent = permanent
+        noise = math.exp(c["noise_sd"] * draws[1, i] - c["half_noise_var"])
         age = month - self.start_month
         ramp = 1.0 - c["ramp_gap"] * math.exp(-age / c["ramp_months"])
         factor = c["revenue_scale"] * math.exp(self.log_quality + self.log_boost) * ramp
         demand = m.demand_now[self.sector]
         revenue = factor * demand * staff ** c["beta"] * noise
-        wages = staff * c["wage_with_insurance"]
+        wages = staff * c["wage"] * c["insurance_factor"]
         rent = staff * c["rent"]
         interest = principal = 0.0
         if self.loan_balance > 0:
             interest = self.loan_balance * self.loan_rate / 12.0
             principal = min(self.loan_instalment, self.loan_balance)
             self.loan_balance -= principal
-            if self.loan_balance <= 1e-6:
+            if self.loan_balance <= PAID_OFF_YUAN:
                 self.loan_balance = 0.0
         profit = revenue - wages - rent - c["fixed"] - interest
         self.cash += profit - principal
         self.last_profit = profit
         self.loss_months = self.loss_months + 1 if profit < 0 else 0
 
-        if self.cash < 0:
-            self.close(EXIT_CASH_OUT)
-            return
-        if self.loss_months >= c["exit_loss_months"]:
-            self.close(EXIT_VOLUNTARY)
+        # exit: out of cash, poor prospects after a run of losses, or not for profit
+        cash_out = self.cash < 0
+        planning = 1.0 - c["pass_through"] * (1.0 - demand)
+        if not cash_out and self.loss_months >= c["exit_loss_months"]:
+            forecast = factor * math.exp(c["decay_minus_one"] * (self.log_quality - self.log_quality_permanent))
+            size = max(self.planned_staff(forecast * planning), 1.0)
+            gross = c["gross_cost"]
+            expected = forecast * planning * size ** c["beta"] - max(gross, MIN_NET_COST_YUAN) * size - c["fixed"]
+            if expected < 0:
+                self.close()
+                return
+        if cash_out or draws[3, i] < c["non_economic_quantile"]:
+            self.close()
             return
 
+        # hiring and shedding towards the planned size, as far as cash allows
         gross = c["gross_cost"]
-        productivity = factor * (1.0 - c["pass_through"] * (1.0 - demand))
-        try:
-            target = (c["beta"] * productivity / max(gross, MIN_NET_COST_YUAN)) ** c["inverse_one_minus_beta"]
-        except OverflowError:
-            target = math.inf
-        gap = min(target, NUMERICAL_MAX_STAFF) - staff
+        gap = self.planned_staff(factor * planning) - staff
         u = m.hire_u[i]
         hires = math.floor(c["hire_share"] * max(gap, 0.0) + u)
         affordable = math.floor((self.cash / c["cash_buffer"] - c["fixed"]) / gross) - staff
@@ -128,7 +164,7 @@ class FirmAgent(mesa.Agent):
         self.peak_employees = max(self.peak_employees, self.employees)
         if (
             not self.high_tech
-            and self.sector == 0
+            and self.sector == TECH
             and self.employees >= c["high_tech_staff"]
             and self.log_quality + self.log_boost >= c["high_tech_log_productivity"]
         ):
@@ -136,8 +172,8 @@ class FirmAgent(mesa.Agent):
             m.population.high_tech_month[i] = month
             m.high_tech_by_year[m.clock.year] = m.high_tech_by_year.get(m.clock.year, 0) + 1
 
-    def close(self, reason: int) -> None:
-        """Exit: repay what the cash allows, default on the rest, write the firm's record back."""
+    def close(self) -> None:
+        """Exit: repay what the cash allows, default on the rest, record why, write the firm back."""
         m = self.model
         pop = m.population
         i = self.slot
@@ -145,11 +181,17 @@ class FirmAgent(mesa.Agent):
             settled = min(max(self.cash, 0.0), self.loan_balance)
             self.loan_balance -= settled
             self.cash -= settled
-            if self.loan_balance <= 1e-6:
+            if self.loan_balance <= PAID_OFF_YUAN:
                 self.loan_balance = 0.0
             else:
                 pop.loan_defaulted[i] = True
                 self.loan_balance = 0.0
+        if self.cash < 0:
+            reason = EXIT_CASH_OUT
+        elif self.loss_months >= m.constants["exit_loss_months"]:
+            reason = EXIT_VOLUNTARY
+        else:
+            reason = EXIT_NON_ECONOMIC
         pop.exit_reason[i] = reason
         pop.exit_month[i] = m.clock.month
         pop.alive[i] = False
@@ -164,6 +206,7 @@ class FirmAgent(mesa.Agent):
         pop.peak_employees[i] = self.peak_employees
         pop.cash[i] = self.cash
         pop.log_quality[i] = self.log_quality
+        pop.log_quality_permanent[i] = self.log_quality_permanent
         pop.loan_balance[i] = self.loan_balance
         pop.loss_months[i] = self.loss_months
 
@@ -177,8 +220,14 @@ class PerAgentEcosystem(StartupEcosystem):
             raise SystemExit("bench_reference: the per-agent reference needs a scenario with every programme off")
         b = scenario.behaviour
         pop = self.population
+        rho = pop.monthly_persistence()
         self.constants = {
             "walk_sd": b.productivity_walk_sd,
+            "drift_sd": b.permanent_drift_sd,
+            "minus_drift_exponent": -b.drift_size_exponent,
+            "rho": rho,
+            "rho_permanent": b.permanent_persistence_annual ** (1.0 / 12.0),
+            "decay_minus_one": rho**b.exit_forecast_months - 1.0,
             "noise_sd": b.revenue_noise_sd,
             "half_noise_var": 0.5 * b.revenue_noise_sd**2,
             "ramp_gap": 1.0 - b.ramp_start_share,
@@ -186,11 +235,15 @@ class PerAgentEcosystem(StartupEcosystem):
             "revenue_scale": pop.revenue_scale(),
             "beta": b.returns_to_scale,
             "inverse_one_minus_beta": 1.0 / (1.0 - b.returns_to_scale),
-            "wage_with_insurance": b.wage_yuan_month * (1 + b.social_insurance_rate),
+            "elasticity": b.labour_demand_elasticity,
+            "lifestyle_max_staff": b.lifestyle_max_staff,
+            "wage": b.wage_yuan_month,
+            "insurance_factor": 1 + b.social_insurance_rate,
             "rent": b.rent_yuan_per_workstation_month,
             "fixed": b.fixed_cost_yuan_month,
             "gross_cost": pop.cost_per_person_yuan(),
             "exit_loss_months": b.voluntary_exit_loss_months,
+            "non_economic_quantile": pop.non_economic_exit_quantile(),
             "pass_through": b.staffing_shock_pass_through,
             "hire_share": b.hiring_adjustment_share,
             "shed_share": b.shedding_adjustment_share,
@@ -209,12 +262,13 @@ class PerAgentEcosystem(StartupEcosystem):
             agent.start_month()
         self.bank.start_month()
         new = self._arrive()
-        born = self.population.register(new, np.zeros(new.size), self.clock.month)
+        born = self.population.register(new, np.zeros(new.size), self.clock.month, entry_factor=float(self.entry[t]))
         self.bank.lend_to_new_firms(born)
         for slot in born.tolist():
             FirmAgent(self, slot)
         pop = self.population
-        self.draws = self.streams["dynamics"].standard_normal((2, pop.n))
+        # the same numbers, in the same order, as StartupEcosystem._monthly_draws
+        self.draws = self.streams["dynamics"].standard_normal((SHOCK_ROWS, pop.n))
         self.hire_u = self.streams["dynamics"].random(pop.n)
         self.demand_now = self.demand[t].tolist()
         self.closing = []
