@@ -1,0 +1,192 @@
+"""Programme rules at their edges, on tiny hand-made populations with a standalone context: who is
+eligible at exactly the minimum age or staff, incubation admission across full and free bases,
+extensions, training places carried over months, rent relief where the waiver, private landlords'
+cuts and the subsidy meet, and the columns each programme adds to the monthly table.
+
+Exact amounts throughout; the settings are spelled out in each test.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.calendar import parse_month
+from sim.core.context import Clock, Context
+from sim.core.firms import SHOCK_ROWS, FirmPopulation
+from sim.core.population import N_UNIFORMS, SERVICES, TECH
+from sim.policy.incubation import IncubationProgramme
+from sim.policy.rd_projects import RdProjectProgramme
+from sim.policy.rent_relief import RentReliefProgramme
+from sim.policy.talent_housing import TalentHousingProgramme
+from sim.policy.training import TrainingProgramme
+from sim.scenario.schema import Incubation, RdProjects, RentRelief, Scenario, TalentHousing, Training
+
+MONTH = parse_month("2021-06")
+BIG_BUDGET = 1e12
+RENT = 1200.0  # yuan per workstation and month
+BEHAVIOUR = {
+    "wage_yuan_month": 8000.0, "social_insurance_rate": 0.3, "rent_yuan_per_workstation_month": RENT,
+    "fixed_cost_yuan_month": 6000.0, "support_take_up_share": 0.5,
+}
+
+
+def world(rows: list[dict]) -> tuple[Context, FirmPopulation]:
+    """Registered live firms from ``rows`` (attribute -> value; ``age`` in months, ``staff``), all
+    taking up support unless a row says otherwise, with a standalone context at ``MONTH``."""
+    scenario = Scenario(name="hand_made", description="hand-made", district="putuo", behaviour=BEHAVIOUR)
+    firms = FirmPopulation(scenario, expected_arrivals=len(rows))
+    idx = firms.arrive(MONTH - 40, np.full((len(rows), N_UNIFORMS), 0.5))
+    firms.registered[idx] = firms.alive[idx] = True
+    firms.u_take_up[idx] = 0.0
+    firms.log_quality[idx] = 0.0
+    firms.cash[idx] = 500_000.0
+    for i, row in zip(idx, rows, strict=True):
+        firms.start_month[i] = MONTH - row.get("age", 12)
+        firms.employees[i] = firms.initial_employees[i] = row.get("staff", 2)
+        for name, value in row.items():
+            if name not in ("age", "staff"):
+                getattr(firms, name)[i] = value
+    return Context.standalone(firms, month=MONTH, streams=("rd_projects",)), firms
+
+
+def account_of(firms: FirmPopulation):
+    alive = np.flatnonzero(firms.alive[: firms.n])
+    return firms.open_account(alive, np.zeros((SHOCK_ROWS, firms.n)), 0.0, np.ones(alive.size), MONTH)
+
+
+# -------------------------------------------------------------------- eligibility
+def test_talent_housing_and_rd_projects_take_firms_from_exactly_their_minimum_age_and_staff():
+    rows = [{"staff": 3, "age": 12}, {"staff": 2, "age": 12}, {"staff": 3, "age": 11},
+            {"staff": 3, "age": 12, "u_take_up": 0.9}, {"staff": 3, "age": 12, "sector": SERVICES}]
+    ctx, firms = world(rows)
+    firms.sector[:4] = TECH
+    housing = TalentHousingProgramme(ctx, TalentHousing(
+        enabled=True, subsidy_yuan_per_person_month=2000.0, eligible_employee_share=0.25, min_firm_age_months=12,
+        min_employees=3, annual_budget_yuan=BIG_BUDGET))
+    np.testing.assert_allclose(housing.per_person_support_yuan(account_of(firms)), [500.0, 0, 0, 0, 500.0])
+    rd = RdProjectProgramme(ctx, RdProjects(enabled=True, tech_only=True, min_firm_age_months=12, min_employees=3,
+                                            project_share=1.0, annual_budget_yuan=BIG_BUDGET))
+    assert rd.eligible(np.arange(5)).tolist() == [True, False, False, False, False]
+    anyone = RdProjectProgramme(ctx, RdProjects(enabled=True, tech_only=False, min_firm_age_months=12,
+                                                min_employees=3, annual_budget_yuan=BIG_BUDGET))
+    assert anyone.eligible(np.arange(5)).tolist() == [True, False, False, False, True]
+
+
+# ----------------------------------------------------------------------- incubation
+def incubation(ctx: Context, **overrides) -> IncubationProgramme:
+    settings = {"enabled": True, "initial_bases": 2, "new_bases_per_year": 0.0, "places_per_base": 2,
+                "period_months": 24, "extension_months": 12, "extension_min_employees": 3,
+                "application_share": 0.3, "admission_max_age_months": 12, "screening_noise_sd": 0.15,
+                "admission_threshold": -0.15, "mentoring_effect": 0.03, "place_rent_discount": 0.5,
+                "free_place_share_graduates": 0.0, "services_subsidy_yuan_per_place_month": 400.0,
+                "annual_budget_yuan": BIG_BUDGET}
+    return IncubationProgramme(ctx, Incubation(**{**settings, **overrides}))
+
+
+APPLYING = {"u_incubation_apply": 0.0, "incubator_noise": 0.0, "age": 2, "ever_incubated": False}
+
+
+def test_a_full_base_admits_nobody_and_the_best_candidate_takes_the_last_free_place():
+    tenants = [{**APPLYING, "ever_incubated": True}] * 3
+    rows = tenants + [{**APPLYING, "log_quality": q} for q in (0.1, 0.3, 0.2)]
+    ctx, firms = world(rows)
+    programme = incubation(ctx)
+    programme.start_month()
+    first, second = programme.bases
+    firms.start_incubation(np.array([0, 1]), first.unique_id, MONTH - 1)  # the first base is full
+    firms.start_incubation(np.array([2]), second.unique_id, MONTH - 1)  # the second has one place free
+    admitted = programme.admit(np.arange(6))
+    assert admitted.tolist() == [4]
+    assert firms.incubated[:6].tolist() == [True, True, True, False, True, False]
+    assert firms.incubator[4] == second.unique_id
+    assert programme.monthly_record() == {"incubated_firms": 4, "incubation_bases": 2}
+
+
+def test_a_single_candidate_exactly_at_the_age_limit_is_admitted_on_quality_plus_noise():
+    rows = [{**APPLYING, "age": 12, "log_quality": -0.3, "incubator_noise": 2.0},  # screened 0.0
+            {**APPLYING, "age": 12, "log_quality": 0.2, "incubator_noise": -3.0}]  # screened -0.25
+    ctx, firms = world(rows)
+    programme = incubation(ctx)
+    programme.start_month()
+    assert programme.admit(np.arange(1)).tolist() == [0]
+    assert programme.admit(np.arange(2)).tolist() == []  # the second fails screening; the first is in
+    assert firms.incubated[:2].tolist() == [True, False]
+
+
+def test_without_a_base_open_nobody_is_admitted():
+    ctx, firms = world([APPLYING, APPLYING])
+    programme = incubation(ctx, initial_bases=0, new_bases_per_year=1.0)
+    programme.start_month()
+    assert programme.n_bases == 0
+    assert programme.admit(np.arange(2)).tolist() == []
+    assert not firms.incubated[:2].any()
+    assert programme.monthly_record() == {"incubated_firms": 0, "incubation_bases": 0}
+
+
+def test_a_firm_grown_to_exactly_the_extension_size_stays_for_a_one_month_extension():
+    ctx, firms = world([{"staff": 3}, {"staff": 2}])
+    programme = incubation(ctx, extension_months=1)
+    programme.start_month()
+    firms.start_incubation(np.arange(2), programme.bases[0].unique_id, MONTH - 24)
+    programme.graduate()
+    assert firms.incubated[:2].tolist() == [True, False]
+    ctx.clock = Clock(month=MONTH + 1, t=1)
+    programme.graduate()
+    assert firms.incubated[:2].tolist() == [False, False]
+
+
+# ------------------------------------------------------------------------- training
+def test_training_places_carry_their_fractions_over_months_with_newcomers_only():
+    ctx, firms = world([{}] * 12)
+    programme = TrainingProgramme(ctx, Training(enabled=True, places_per_year=18, graduates_only=False,
+                                                skill_gain=0.04, cost_per_trainee_yuan=3000.0,
+                                                annual_budget_yuan=BIG_BUDGET))
+    trained_per_month = []
+    for month in range(4):  # 1.5 places a month, three newcomers each month
+        ctx.clock = Clock(month=MONTH + month, t=month)
+        before = int(firms.trained[:12].sum())
+        programme.on_arrival(np.arange(3 * month, 3 * month + 3))
+        trained_per_month.append(int(firms.trained[:12].sum()) - before)
+    assert trained_per_month == [1, 2, 1, 2]
+    programme.on_arrival(np.arange(0))  # a month without newcomers carries no places on
+    ctx.clock = Clock(month=MONTH + 5, t=5)
+    firms.trained[:3] = False
+    programme.on_arrival(np.arange(3))
+    assert int(firms.trained[:3].sum()) == 1
+
+
+def test_a_disabled_free_camp_trains_nobody():
+    ctx, firms = world([{}])
+    off = TrainingProgramme(ctx, Training(enabled=False, places_per_year=120, cost_per_trainee_yuan=0.0,
+                                          annual_budget_yuan=BIG_BUDGET))
+    off.on_arrival(np.arange(1))
+    assert not firms.trained[0]
+
+
+# ---------------------------------------------------------------------- rent relief
+def relief(ctx: Context, **overrides) -> RentReliefProgramme:
+    settings = {"enabled": True, "subsidy_share": 0.3, "max_firm_age_months": 24, "incubated_only": False,
+                "shock_waiver_share": 0.3, "shock_waiver_months": 3, "private_cut_share": 0.3,
+                "private_cut_rent_share": 0.5, "private_cut_support_share": 0.5, "annual_budget_yuan": BIG_BUDGET}
+    return RentReliefProgramme(ctx, RentRelief(**{**settings, **overrides}), incubation_application_chance=0.0)
+
+
+def test_waiver_private_cut_and_subsidy_combine_per_firm_in_the_waiver_months():
+    # state-owned premises below 0.3; a private landlord's cut from 0.3 to 0.3 + 0.3 x 0.7 = 0.51
+    rows = [{"staff": 2, "u_state_premises": u} for u in (0.0, 0.4, 0.55, 0.9)] + [
+        {"staff": 2, "u_state_premises": 0.9, "age": 24}]  # too old for the subsidy (under 24 months)
+    ctx, firms = world(rows)
+    ctx.clock = Clock(month=MONTH, t=0, relief_months_since_start=0)
+    programme = relief(ctx)
+    programme.start_month()
+    account = account_of(firms)
+    # waived: all the rent; cut: the subsidy on the half still due plus the cut; others: the subsidy
+    per_person = np.array([1.0, 0.3 * 0.5 + 0.5, 0.3, 0.3, 0.0]) * RENT
+    np.testing.assert_allclose(programme.per_person_support_yuan(account), per_person)
+    np.testing.assert_allclose(programme.planned_per_person_support_yuan(account), per_person)
+    np.testing.assert_allclose(programme.pay_monthly(account), 2 * per_person)
+    assert programme.monthly_record() == {"rent_waived_yuan": pytest.approx(2 * RENT)}
+    # budget spend: the subsidies and the district's half of the cut; the waiver is a contract
+    assert programme.spent_by_year[ctx.clock.year] == pytest.approx(2 * RENT * (0.15 + 0.25 + 0.3 + 0.3))
+    assert programme.spent_this_month == pytest.approx(2 * RENT * (1.0 + 0.15 + 0.25 + 0.3 + 0.3))
