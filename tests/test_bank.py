@@ -14,7 +14,7 @@ from sim.calendar import parse_month
 from sim.core.bank import Bank, MarketTerms
 from sim.core.context import Clock, Context
 from sim.core.firms import FirmPopulation
-from sim.core.population import N_UNIFORMS
+from sim.core.population import N_UNIFORMS, NOT_SET
 from sim.policy.loans import LoanProgramme
 from sim.scenario.schema import LoanInterestSubsidy, Scenario
 
@@ -218,3 +218,88 @@ def test_emergency_loans_go_to_cash_short_screened_firms_without_a_loan_once():
     assert firms.loan_instalment[0] == pytest.approx(lent / 12)
     assert firms.loan_guaranteed[0] and firms.loan_subsidised[0]
     assert programme.spent_this_month == 0.0  # lending is not spending
+
+
+# ------------------------------------------------------------ who borrows on which terms
+def test_under_a_programme_founders_who_do_not_take_it_up_borrow_on_market_terms_or_not_at_all():
+    ctx, firms, bank = bank_world(3)
+    programme = with_programme(ctx, bank)
+    firms.u_take_up[1:3] = 0.9  # these two do not know the programme
+    firms.has_collateral[:3] = [False, True, False]
+    bank.lend_to_new_firms(np.arange(3))
+    np.testing.assert_allclose(firms.loan_disbursed_total[:3], [NEED_YUAN, NEED_YUAN, 0.0])
+    assert firms.loan_guaranteed[:3].tolist() == [True, False, False]
+    assert firms.loan_subsidised[:3].tolist() == [True, False, False]
+    # the supported loan runs the programme's individual term (36 months), the market loan the bank's
+    np.testing.assert_allclose(firms.loan_instalment[:2], [NEED_YUAN / 36, NEED_YUAN / 24])
+    assert firms.first_support_month[:3].tolist() == [MONTH, NOT_SET, NOT_SET]
+    # the bank built with the programme's terms lends on them from the start
+    ctx2, firms2, _ = bank_world(1)
+    firms2.has_collateral[0] = False
+    Bank(ctx2, firms2.scenario.bank, terms=programme).lend_to_new_firms(np.arange(1))
+    assert firms2.loan_guaranteed[0] and firms2.loan_disbursed_total[0] == pytest.approx(NEED_YUAN)
+
+
+def test_a_programme_without_guarantee_or_subsidy_supports_nobody_and_a_loan_of_nothing_is_not_booked():
+    ctx, firms, bank = bank_world(1)
+    with_programme(ctx, bank, guarantee=False, interest_subsidy_share=0.0)
+    bank.lend_to_new_firms(np.arange(1))
+    assert firms.loan_disbursed_total[0] == pytest.approx(NEED_YUAN)  # on collateral
+    assert not firms.loan_guaranteed[0] and not firms.loan_subsidised[0]
+    assert firms.first_support_month[0] == NOT_SET
+    ctx, firms, bank = bank_world(1)
+    with_programme(ctx, bank, emergency_loan_months_of_costs=0.0)
+    firms.cash[0] = 0.0
+    bank.emergency_lending(np.arange(1), np.full(1, TWO_STAFF_COST_YUAN))
+    assert bank.totals["disbursed_count"] == 0 and firms.loan_disbursed_total[0] == 0.0
+    assert firms.first_support_month[0] == NOT_SET and firms.loan_month[0] == NOT_SET
+
+
+def test_books_add_up_over_several_lendings_in_a_month_and_firms_without_a_loan_repay_nothing():
+    ctx, firms, bank = bank_world(3)
+    bank.lend_to_new_firms(np.arange(1))
+    bank.lend_to_new_firms(np.arange(1, 2))
+    assert bank.totals["disbursed_count"] == 2 and bank.month_flows["disbursed_count"] == 2
+    assert bank.totals["disbursed_yuan"] == pytest.approx(2 * NEED_YUAN)
+    assert bank.month_flows["disbursed_yuan"] == pytest.approx(2 * NEED_YUAN)
+    interest, principal = bank.service_loans(np.arange(3))
+    assert principal[2] == 0.0 and interest[2] == 0.0
+    assert bank.totals["repaid_count"] == 0  # no loan was repaid in full; firm 2 never had one
+
+
+# ------------------------------------------------------------------ the loan programme's rules
+def test_the_programme_caps_loans_by_borrower_size_and_keeps_the_borrower_rate_between_zero_and_the_rate():
+    ctx, firms, bank = bank_world(1)
+    programme = with_programme(ctx, bank, individual_limit_yuan=500_000.0, firm_limit_yuan=3_000_000.0,
+                               firm_borrower_min_employees=3)
+    np.testing.assert_array_equal(programme.loan_limit_yuan(np.array([2, 3, 8])), [500_000.0, 3e6, 3e6])
+    # an LPR under 1.5%: the borrower pays nothing, not a negative rate
+    assert float(programme.borrower_rate_pct(1.0, 2.6)) == pytest.approx(0.0)
+    # a loan priced under LPR - 1.5 pp gets no subsidy, and the borrower never pays more than its rate
+    assert float(programme.borrower_rate_pct(5.0, 2.0)) == pytest.approx(2.0)
+    half = with_programme(ctx, bank, interest_subsidy_share=0.5)
+    assert float(half.borrower_rate_pct(3.85, 5.45)) == pytest.approx(5.45 - 0.5 * (5.45 - 2.35))
+
+
+def test_a_founder_expects_the_first_years_interest_saved_on_the_capped_need():
+    ctx, firms, bank = bank_world(2)
+    programme = with_programme(ctx, bank, individual_limit_yuan=100_000.0)
+    firms.own_capital[1] = 9 * TWO_STAFF_COST_YUAN - 50_000.0  # needs 50,000
+    saved_pct = (3.85 + 1.6) - (3.85 - 1.5)
+    np.testing.assert_allclose(programme.expected_first_year_support_yuan(np.arange(2)),
+                               np.array([100_000.0, 50_000.0]) * saved_pct / 100)
+    off = with_programme(ctx, bank, enabled=False)
+    assert off.expected_first_year_support_yuan(np.arange(2)).tolist() == [0.0, 0.0]
+
+
+def test_commitments_count_only_outstanding_guaranteed_loans_and_nothing_when_disabled():
+    ctx, firms, bank = bank_world(3)
+    programme = with_programme(ctx, bank)
+    assert programme.commitments_yuan() == (0.0, 0.0)
+    firms.u_take_up[1] = 0.9  # borrows on collateral at market terms: not guaranteed, not subsidised
+    bank.lend_to_new_firms(np.arange(2))
+    subsidy_yuan, exposure_yuan = programme.commitments_yuan()
+    assert exposure_yuan == pytest.approx(0.8 * (1 - 0.2) * NEED_YUAN)  # firm 0's loan only
+    assert subsidy_yuan > 0
+    programme.enabled = False
+    assert programme.commitments_yuan() == (0.0, 0.0)
