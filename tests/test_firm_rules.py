@@ -1,0 +1,161 @@
+"""Firm rules of sim/core/firms.py that only whole runs exercised: exit on prospects after a run of
+losses, non-economic exits, the reason recorded at closing, and the high-tech and little-giant
+criteria, on tiny hand-made populations with exact thresholds.
+
+The settings are spelled out in each test, so the tests pin the rules, not calibrated numbers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.special import ndtri
+
+from sim.calendar import parse_month
+from sim.core.firms import SHOCK_ROWS, FirmPopulation
+from sim.core.population import (
+    EXIT_CASH_OUT,
+    EXIT_NON_ECONOMIC,
+    EXIT_VOLUNTARY,
+    N_UNIFORMS,
+    NOT_SET,
+    SERVICES,
+    TECH,
+)
+from sim.scenario.schema import Scenario
+
+MONTH = parse_month("2021-06")
+PERSON_YUAN = 8000.0 * 1.3 + 1200.0  # wage with social insurance, plus a workstation's rent
+BEHAVIOUR = {
+    "wage_yuan_month": 8000.0, "social_insurance_rate": 0.3, "rent_yuan_per_workstation_month": 1200.0,
+    "fixed_cost_yuan_month": 6000.0, "support_take_up_share": 0.5, "voluntary_exit_loss_months": 6,
+    "exit_forecast_months": 12.0, "productivity_persistence_annual": 0.5, "non_economic_exit_annual": 0.08,
+    "staffing_shock_pass_through": 0.5,
+}
+MEASUREMENT = {"high_tech_min_employees": 10, "high_tech_min_log_productivity": 0.6,
+               "little_giant_min_age_months": 24, "little_giant_min_employees": 15, "little_giant_min_growth": 3.0}
+
+
+def population(n: int, **behaviour) -> FirmPopulation:
+    """``n`` live growth-oriented firms of 2 staff with 100,000 yuan, six loss months behind them."""
+    scenario = Scenario(name="rules", description="hand-made", district="putuo",
+                        behaviour={**BEHAVIOUR, **behaviour}, measurement=MEASUREMENT)
+    firms = FirmPopulation(scenario, expected_arrivals=n)
+    idx = firms.arrive(MONTH - 40, np.full((n, N_UNIFORMS), 0.5))
+    firms.registered[idx] = firms.alive[idx] = True
+    firms.growth_oriented[idx] = True
+    firms.start_month[idx] = MONTH - 12
+    firms.employees[idx] = firms.initial_employees[idx] = 2
+    firms.cash[idx] = 100_000.0
+    firms.loss_months[idx] = 6
+    firms.log_quality[idx] = firms.log_quality_permanent[idx] = 0.0
+    return firms
+
+
+def expected_profit(firms: FirmPopulation, factor: float, demand: float = 1.0, support: float = 0.0) -> float:
+    """Monthly profit at the size a (forecast) revenue factor supports, written out from the rule."""
+    b = firms.behaviour
+    planned = 1 - 0.5 * (1 - demand)
+    net = PERSON_YUAN - support
+    market = (b.returns_to_scale * factor * planned / PERSON_YUAN) ** (1 / (1 - b.returns_to_scale))
+    size = max(market * (net / PERSON_YUAN) ** b.labour_demand_elasticity, 1.0)
+    return factor * planned * size**b.returns_to_scale - net * size - 6000.0
+
+
+def break_even(firms: FirmPopulation, demand: float = 1.0) -> float:
+    """Revenue factor at which the expected profit is zero (bisection on its logarithm)."""
+    low, high = np.log(1.0), np.log(1e7)
+    for _ in range(200):
+        mid = (low + high) / 2
+        low, high = (mid, high) if expected_profit(firms, np.exp(mid), demand) < 0 else (low, mid)
+    return float(np.exp(low))
+
+
+def test_founders_close_on_the_forecast_profit_after_their_run_of_losses_or_when_cash_runs_out():
+    firms = population(10)
+    r0 = break_even(firms)
+    r_shock = break_even(firms, demand=0.6)
+    r_deep = break_even(firms, demand=0.2)
+    decay = 0.5  # persistence 0.5 a year over a 12-month forecast
+    factor = r0 * np.array([1.01, 0.99, 0.99, 0.9, 1.1, 1.01, 1.01, 0.99, r_shock / r0 * 0.99, r_deep / r0 * 1.01])
+    deviation = np.array([0, 0, 0, -0.3, 0.3, 0, 0, 0, 0, 0])  # current productivity less its permanent level
+    firms.log_quality_permanent[:10] = 0.2
+    firms.log_quality[:10] = 0.2 + deviation
+    assert factor[3] * np.exp((decay - 1) * -0.3) > r0 and factor[4] * np.exp((decay - 1) * 0.3) < r0
+    np.testing.assert_allclose(firms.forecast_revenue_factor(np.arange(10), factor),
+                               factor * np.exp((decay - 1) * deviation))
+    firms.loss_months[2] = 5  # one loss month short of the founder's patience
+    firms.cash[5:7] = [0.0, -1.0]  # exactly no cash left is not out of cash
+    support = np.zeros(10)
+    support[7] = 2_000.0  # support per person keeps a founder at 0.99 of break-even going
+    assert expected_profit(firms, factor[7], support=2_000.0) > 0
+    demand = np.ones(10)
+    demand[8:] = [0.6, 0.2]  # in a shock, at the break-even of the demand staff is planned for
+    account = firms.open_account(np.arange(10), np.zeros((SHOCK_ROWS, firms.n)), 0.0, demand, MONTH)
+    account.revenue_factor = factor
+    account.exit_draw = None
+    leaving = firms.leaving(account, support)
+    assert leaving.tolist() == [False, True, False, False, True, False, True, False, True, False]
+    # the firm out of cash closes on that, whatever its draw; founders on poor prospects whatever theirs
+    account.exit_draw = np.full(10, 5.0)
+    assert firms.leaving(account, support).tolist() == leaving.tolist()
+
+
+def test_every_firm_closes_for_other_reasons_with_the_monthly_share_of_the_annual_chance():
+    firms = population(3)
+    monthly = 1 - (1 - 0.08) ** (1 / 12)
+    quantile = firms.non_economic_exit_quantile()
+    assert quantile == pytest.approx(float(ndtri(monthly)))
+    firms.loss_months[:3] = 0
+    account = firms.open_account(np.arange(3), np.zeros((SHOCK_ROWS, firms.n)), 0.0, np.ones(3), MONTH)
+    account.revenue_factor = np.full(3, 10 * break_even(firms))
+    account.exit_draw = np.array([quantile - 0.01, quantile + 0.01, 0.0])
+    assert firms.leaving(account, np.zeros(3)).tolist() == [True, False, False]
+    never = population(1, non_economic_exit_annual=0.0)
+    assert never.non_economic_exit_quantile() == -np.inf
+
+
+def test_closing_records_cash_out_voluntary_or_non_economic_and_ends_incubation():
+    firms = population(4)
+    firms.cash[:4] = [-1.0, 0.0, 0.0, 0.0]
+    firms.loss_months[:4] = [6, 6, 5, 0]
+    firms.incubated[:4] = True
+    firms.close(np.arange(3), MONTH)
+    assert firms.exit_reason[:3].tolist() == [EXIT_CASH_OUT, EXIT_VOLUNTARY, EXIT_NON_ECONOMIC]
+    assert firms.alive[:4].tolist() == [False, False, False, True]
+    assert firms.incubated[:4].tolist() == [False, False, False, True]
+    assert firms.exit_month[:3].tolist() == [MONTH] * 3
+
+
+def test_high_tech_from_exactly_the_size_and_productivity_and_only_once():
+    firms = population(6)
+    firms.sector[:6] = [TECH, TECH, TECH, SERVICES, TECH, TECH]
+    firms.employees[:6] = [10, 9, 10, 10, 10, 10]
+    firms.log_quality[:6] = [0.5, 0.6, 0.5, 0.6, 0.5, 0.0]
+    firms.log_boost[:6] = [0.1, 0.0, 0.0, 0.0, 0.1, 0.5]
+    firms.high_tech_month[4] = MONTH - 1  # counted before
+    assert firms.mark_high_tech(np.arange(6), MONTH) == 1
+    assert firms.high_tech_month[:6].tolist() == [MONTH, NOT_SET, NOT_SET, NOT_SET, MONTH - 1, NOT_SET]
+
+
+def test_little_giants_from_exactly_the_age_staff_and_growth_and_only_once():
+    firms = population(7)
+    firms.sector[:7] = [TECH, TECH, TECH, TECH, SERVICES, TECH, TECH]
+    firms.start_month[:7] = MONTH - np.array([24, 23, 24, 24, 24, 24, 24])
+    firms.employees[:7] = [15, 15, 14, 15, 15, 15, 15]
+    firms.initial_employees[:7] = [5, 5, 4, 6, 5, 5, 5]
+    firms.little_giant_month[5] = MONTH - 1  # counted before
+    assert firms.mark_little_giants(np.arange(7), MONTH) == 2
+    assert firms.little_giant_month[:7].tolist() == [MONTH, NOT_SET, NOT_SET, NOT_SET, NOT_SET, MONTH - 1, MONTH]
+
+
+def test_training_and_incubation_mark_the_founder_supported_by_their_programme_and_gains_add_up():
+    firms = population(2)
+    firms.train(np.array([0]), MONTH, 0.04)  # a free camp: nothing booked, still support
+    firms.start_incubation(np.array([1]), 7, MONTH + 1)
+    training, incubation = firms.programme_row("training"), firms.programme_row("incubation")
+    assert firms.first_support_month[:2].tolist() == [MONTH, MONTH + 1]
+    assert firms.first_support_by_programme[training, :2].tolist() == [MONTH, NOT_SET]
+    assert firms.first_support_by_programme[incubation, :2].tolist() == [NOT_SET, MONTH + 1]
+    firms.raise_productivity(np.array([0]), 0.03)
+    assert firms.log_boost[0] == pytest.approx(0.07)
