@@ -79,6 +79,21 @@ def test_documents_reading_and_narrow_reading_of_helped():
     assert table["startup_loan"].tolist() == [False, False, True, False, False, False, False, False]
 
 
+def test_emergency_loan_after_a_repaid_startup_loan_keeps_the_startup_loan():
+    """A founder who borrowed at opening and repaid stays helped (narrow) when the firm later takes an
+    emergency loan; an emergency loan in the opening month is no start-up loan."""
+    firms = population(2)
+    one = np.ones(1)
+    firms.book_loan(np.array([0]), 100_000 * one, 4.0, 24, MONTH, np.array([True]), np.array([True]))
+    firms.loan_balance[0] = 0.0  # repaid
+    firms.mark_emergency_loan(np.array([0]))
+    firms.book_loan(np.array([0]), 50_000 * one, 4.0, 12, MONTH + 30, np.array([True]), np.array([True]))
+    firms.mark_emergency_loan(np.array([1]))
+    firms.book_loan(np.array([1]), 50_000 * one, 4.0, 12, MONTH, np.array([True]), np.array([True]))
+    assert firms.startup_loan[:2].tolist() == [True, False]
+    assert firms.helped_narrow(np.arange(2)).tolist() == [True, False]
+
+
 def test_helped_window_is_the_measurement_parameter():
     scenario = Scenario(name="w", description="w", district="putuo", measurement={"helped_window_months": 6})
     firms = population(2, scenario)

@@ -482,9 +482,7 @@ class FirmPopulation(FirmArrays):
 
     def mark_emergency_loan(self, idx: np.ndarray) -> None:
         """Firms ``idx`` take an emergency loan (at most one per firm)."""
-        self.emergency_loan[idx] = True
-        # an emergency loan in a firm's opening month is not a start-up loan (one loan at a time)
-        self.startup_loan[idx[self.loan_month[idx] == self.start_month[idx]]] = False
+        self.emergency_loan[idx] = True  # :meth:`book_loan` then does not count it as a start-up loan
 
     def repay_instalments(self, borrowers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Take this month's principal instalment off each balance (paid from the operating account).
