@@ -16,7 +16,8 @@ from sim.core.context import Clock, Context
 from sim.core.firms import FirmPopulation
 from sim.core.population import N_UNIFORMS, NOT_SET
 from sim.policy.loans import LoanProgramme
-from sim.scenario.schema import LoanInterestSubsidy, Scenario
+from sim.scenario.policy_tables import LoanInterestSubsidy
+from sim.scenario.schema import Scenario
 
 MONTH = parse_month("2021-06")
 # behaviour spelled out: a person costs 8,000 x 1.3 + 1,200 = 11,600 yuan a month, fixed costs 6,000

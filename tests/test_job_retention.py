@@ -15,7 +15,8 @@ from sim.core.population import CONSUMER, N_UNIFORMS, TECH
 from sim.experiments.simulate import simulate
 from sim.policy.job_retention import JobRetentionProgramme
 from sim.scenario.files import load_scenario
-from sim.scenario.schema import JobRetention, Scenario
+from sim.scenario.policy_tables import JobRetention
+from sim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 APRIL = parse_month("2022-04")

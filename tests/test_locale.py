@@ -7,7 +7,8 @@ import pytest
 from sim import locale
 from sim.errors import UsageError
 from sim.scenario.parameters import iter_parameters
-from sim.scenario.schema import Policy, Scenario
+from sim.scenario.policy_tables import Policy
+from sim.scenario.schema import Scenario
 
 LOCALE_DIR = Path(locale.__file__).parent
 

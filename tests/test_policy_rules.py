@@ -25,7 +25,8 @@ from sim.policy.rent_relief import RentReliefProgramme
 from sim.policy.talent_housing import TalentHousingProgramme
 from sim.scenario.files import load_scenario
 from sim.scenario.parameters import iter_parameters
-from sim.scenario.schema import LoanInterestSubsidy, RentRelief, Scenario, TalentHousing
+from sim.scenario.policy_tables import LoanInterestSubsidy, RentRelief, TalentHousing
+from sim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 PUTUO = ROOT / "scenarios" / "putuo" / "baseline.toml"

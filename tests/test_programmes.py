@@ -14,7 +14,8 @@ from sim.core.firms import SHOCK_ROWS, FirmPopulation
 from sim.core.population import N_UNIFORMS, PROGRAMMES
 from sim.policy.base import Programme
 from sim.policy.registry import LEVERS, build_programmes, lever_labels, lever_names
-from sim.scenario.schema import Policy, Scenario
+from sim.scenario.policy_tables import Policy
+from sim.scenario.schema import Scenario
 
 DECEMBER = parse_month("2021-12")
 

@@ -16,7 +16,8 @@ from sim.experiments.simulate import simulate
 from sim.policy.rd_projects import RdProjectProgramme
 from sim.policy.registry import lever_labels
 from sim.scenario.files import load_scenario
-from sim.scenario.schema import RdProjects, Scenario
+from sim.scenario.policy_tables import RdProjects
+from sim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 DECEMBER = parse_month("2020-12")

@@ -16,7 +16,8 @@ from sim.cli.scenarios import show_text
 from sim.experiments.simulate import simulate
 from sim.policy.registry import lever_names
 from sim.scenario.files import ScenarioError, deep_merge, load_resolved, load_scenario, resolve_file
-from sim.scenario.schema import Scenario, TalentHousing
+from sim.scenario.policy_tables import TalentHousing
+from sim.scenario.schema import Scenario
 
 REPO = Path(__file__).resolve().parents[1]
 LIBRARY = REPO / "scenarios"

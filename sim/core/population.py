@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import ndtri, pdtr  # scipy.special, not scipy.stats (about 0.4 s more to import)
 
-from sim.scenario.schema import Policy, Scenario
+from sim.scenario.policy_tables import Policy
+from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -27,7 +27,8 @@ from sim.errors import UsageError
 from sim.explore.settings import DEFAULT_REPLICATIONS, DEFAULT_SCALE
 from sim.scenario.files import ScenarioError, load_scenario, validate_dict
 from sim.scenario.parameters import iter_parameters
-from sim.scenario.schema import Policy, Scenario
+from sim.scenario.policy_tables import Policy
+from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np

@@ -16,7 +16,7 @@ import importlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sim.scenario.schema import Policy
+from sim.scenario.policy_tables import Policy
 
 if TYPE_CHECKING:
     from sim.core.context import Context

@@ -13,7 +13,8 @@ from typing import Any
 
 from sim.scenario.files import ScenarioError, validate_dict
 from sim.scenario.parameters import iter_parameters
-from sim.scenario.schema import Policy, Scenario
+from sim.scenario.policy_tables import Policy
+from sim.scenario.schema import Scenario
 
 PROGRAMMES = tuple(Policy.model_fields)
 """The programme tables of the ``policy`` section (each has an ``enabled`` switch)."""
