@@ -44,8 +44,11 @@ DEFAULT_UNCERTAIN = (
     "behaviour.registration_base_logit",
     "behaviour.revenue_cost_ratio",
 )
-"""The assumptions the Morris screening of the Putuo baseline ranks highest (README, "Sensitivity
-analysis": highest mu* and the two that can halve additional jobs)."""
+"""The assumptions the Morris screening of the Putuo baseline ranked highest on the model before issues
+14 and 15 (highest mu* and the two that could halve additional jobs). The README's optimiser figures use
+this list. The session-3 screening (docs/sensitivity.md) ranks returns_to_scale, quality_log_sd, the 2022
+lockdown's length, shedding_adjustment_share and revenue_cost_ratio highest: pass them with
+``--uncertain`` to search against those."""
 ADDITIONAL = "additional_"
 COUNTERFACTUAL = "no_policy"
 RATIONED = "rationed_lever_years"
