@@ -21,16 +21,16 @@ from sim.policy.rd_projects import RdProjectProgramme
 from sim.policy.rent_relief import RentReliefProgramme
 from sim.policy.talent_housing import TalentHousingProgramme
 from sim.policy.training import TrainingProgramme
-from sim.scenario.schema import (
+from sim.scenario.policy_tables import (
     GrowthGrants,
     Incubation,
     Policy,
     RdProjects,
     RentRelief,
-    Scenario,
     TalentHousing,
     Training,
 )
+from sim.scenario.schema import Scenario
 
 MONTH = parse_month("2021-06")
 BIG_BUDGET = 1e12

@@ -7,7 +7,7 @@ programme classes are imported only when a model is built (:meth:`Lever.programm
 listing levers stays light.
 
 Adding a lever: a module in ``sim/policy/`` with a :class:`sim.policy.base.Programme` subclass, a
-table in :class:`sim.scenario.schema.Policy`, an entry here, and scenario files.
+table in :class:`sim.scenario.policy_tables.Policy`, an entry here, and scenario files.
 """
 
 from __future__ import annotations
