@@ -154,9 +154,9 @@ class SearchSettings:
     levers: tuple[str, ...] | None = None
     intensities: bool = True
     fully_funded: bool = True
-    """Require that no lever's budget runs short (in ``min_probability`` of the runs): founders and
-    firms act on the announced support, so a mix that rations its budget would be credited with
-    responses to support it does not pay."""
+    """Require that no lever's budget runs short (in ``min_probability`` of the runs): the planner's
+    choice to pay every entitlement in full (founders and firms count support at the share actually
+    paid, so rationing mixes are credited only with what they pay; docs/optimise.md)."""
 
     def identity(self) -> dict[str, Any]:
         """The settings a resumed search must share (all but the number of generations)."""

@@ -141,7 +141,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="search switches and budget shares only (intensities as in SCENARIO)")
     opt.add_argument("--allow-rationing", action="store_true",
                      help="accept mixes whose lever budgets run short (by default each lever must pay every "
-                     "entitlement in full in --min-probability of the runs, since founders act on announced support)")
+                     "entitlement in full in --min-probability of the runs: a planner's choice)")
     opt.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
     _common(opt, OPTIMISE_DEFAULTS["scale"])
     opt.set_defaults(handler=cmd_optimise)

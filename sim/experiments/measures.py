@@ -20,8 +20,9 @@ def rationed_lever_years(result: SimulationResult) -> float:
 
     A lever rations when it cannot pay what firms are entitled to within the year's budget (pro
     rata payments cut, or one-off payments refused once the budget is spent). Founders and firms
-    in the model act on the announced support, so a mix whose budgets ration promises support it
-    does not pay; the optimiser can require fully funded mixes (this measure zero).
+    count a programme's support at the share it paid over the last 12 months; the optimiser can
+    still require fully funded mixes (this measure zero), the planner's choice to pay every
+    entitlement in full.
     """
     return float(sum(len(years) for years in result.rationed_years.values()))
 
