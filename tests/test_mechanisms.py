@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from handmade import MONTH, PERSON_YUAN, account_of, world
 
 from sim.calendar import parse_month
 from sim.core.bank import Bank
-from sim.core.context import Clock, Context
-from sim.core.firms import SHOCK_ROWS, FirmPopulation
-from sim.core.population import N_UNIFORMS, NOT_SET, OTHER_FOUNDER, SERVICES, TECH, YOUNG_GRADUATE
+from sim.core.context import Clock
+from sim.core.population import NOT_SET, OTHER_FOUNDER, SERVICES, TECH, YOUNG_GRADUATE
 from sim.core.shocks import demand_index, relief_months
 from sim.policy.growth_grants import INNOVATION, TECHNOLOGY, GrowthGrantProgramme
 from sim.policy.incubation import IncubationProgramme
@@ -33,41 +33,7 @@ from sim.scenario.policy_tables import (
 )
 from sim.scenario.schema import Scenario
 
-MONTH = parse_month("2021-06")
 BIG_BUDGET = 1e12
-# behaviour spelled out: a person costs 8,000 x 1.3 + 1,200 = 11,600 yuan a month, fixed costs 6,000
-BEHAVIOUR = {
-    "wage_yuan_month": 8000.0, "social_insurance_rate": 0.3, "rent_yuan_per_workstation_month": 1200.0,
-    "fixed_cost_yuan_month": 6000.0, "support_take_up_share": 0.5,
-}
-PERSON_YUAN = 8000.0 * 1.3 + 1200.0
-
-
-def world(rows: list[dict], **scenario_fields) -> tuple[Context, FirmPopulation]:
-    """Registered live firms built from ``rows`` (attribute -> value; ``age`` in months), all taking
-    up support and growth-oriented unless a row says otherwise, with a standalone context at ``MONTH``."""
-    data = {"name": "hand_made", "description": "hand-made", "district": "putuo", "behaviour": BEHAVIOUR}
-    data.update(scenario_fields)
-    scenario = Scenario(**data)
-    firms = FirmPopulation(scenario, expected_arrivals=len(rows))
-    idx = firms.arrive(MONTH - 30, np.full((len(rows), N_UNIFORMS), 0.5))
-    firms.registered[idx] = firms.alive[idx] = True
-    firms.u_take_up[idx] = 0.0
-    firms.log_quality[idx] = 0.0
-    firms.cash[idx] = 500_000.0
-    firms.growth_oriented[idx] = True  # plan for the whole market unless a row says otherwise
-    for i, row in zip(idx, rows, strict=True):
-        firms.start_month[i] = MONTH - row.get("age", 12)
-        firms.employees[i] = firms.initial_employees[i] = row.get("staff", 2)
-        for name, value in row.items():
-            if name not in ("age", "staff"):
-                getattr(firms, name)[i] = value
-    return Context.standalone(firms, month=MONTH), firms
-
-
-def account_of(firms: FirmPopulation, month: int = MONTH):
-    alive = np.flatnonzero(firms.alive[: firms.n])
-    return firms.open_account(alive, np.zeros((SHOCK_ROWS, firms.n)), 0.0, np.ones(alive.size), month)
 
 
 # ------------------------------------------------------------------------ budget rules

@@ -8,13 +8,14 @@ Exact amounts throughout; the settings are spelled out in each test.
 
 from __future__ import annotations
 
+import handmade
 import numpy as np
 import pytest
+from handmade import MONTH, RENT, account_of
 
-from sim.calendar import parse_month
 from sim.core.context import Clock, Context
-from sim.core.firms import SHOCK_ROWS, FirmPopulation
-from sim.core.population import N_UNIFORMS, NOT_SET, SERVICES, TECH, YOUNG_GRADUATE
+from sim.core.firms import FirmPopulation
+from sim.core.population import NOT_SET, SERVICES, TECH, YOUNG_GRADUATE
 from sim.policy.growth_grants import INNOVATION, TECHNOLOGY, GrowthGrantProgramme
 from sim.policy.incubation import IncubationProgramme
 from sim.policy.rd_projects import RdProjectProgramme
@@ -30,39 +31,13 @@ from sim.scenario.policy_tables import (
     TalentHousing,
     Training,
 )
-from sim.scenario.schema import Scenario
 
-MONTH = parse_month("2021-06")
 BIG_BUDGET = 1e12
-RENT = 1200.0  # yuan per workstation and month
-BEHAVIOUR = {
-    "wage_yuan_month": 8000.0, "social_insurance_rate": 0.3, "rent_yuan_per_workstation_month": RENT,
-    "fixed_cost_yuan_month": 6000.0, "support_take_up_share": 0.5,
-}
 
 
 def world(rows: list[dict]) -> tuple[Context, FirmPopulation]:
-    """Registered live firms from ``rows`` (attribute -> value; ``age`` in months, ``staff``), all
-    taking up support unless a row says otherwise, with a standalone context at ``MONTH``."""
-    scenario = Scenario(name="hand_made", description="hand-made", district="putuo", behaviour=BEHAVIOUR)
-    firms = FirmPopulation(scenario, expected_arrivals=len(rows))
-    idx = firms.arrive(MONTH - 40, np.full((len(rows), N_UNIFORMS), 0.5))
-    firms.registered[idx] = firms.alive[idx] = True
-    firms.u_take_up[idx] = 0.0
-    firms.log_quality[idx] = 0.0
-    firms.cash[idx] = 500_000.0
-    for i, row in zip(idx, rows, strict=True):
-        firms.start_month[i] = MONTH - row.get("age", 12)
-        firms.employees[i] = firms.initial_employees[i] = row.get("staff", 2)
-        for name, value in row.items():
-            if name not in ("age", "staff"):
-                getattr(firms, name)[i] = value
-    return Context.standalone(firms, month=MONTH, streams=("rd_projects",)), firms
-
-
-def account_of(firms: FirmPopulation):
-    alive = np.flatnonzero(firms.alive[: firms.n])
-    return firms.open_account(alive, np.zeros((SHOCK_ROWS, firms.n)), 0.0, np.ones(alive.size), MONTH)
+    """The shared hand-made firms, arrived 40 months back, growth orientation as drawn, with the R&D stream."""
+    return handmade.world(rows, arrived_months_ago=40, growth_oriented=None, streams=("rd_projects",))
 
 
 # -------------------------------------------------------------------- eligibility
