@@ -127,9 +127,11 @@ START_UP_SUBSIDY_DEADWEIGHT = (
     "evaluations of start-up subsidies find that most subsidised founders would have started anyway "
     "(deadweight about 0.5-0.8: UK Enterprise Allowance Scheme evaluations summarised by Storey 1994, "
     "Understanding the Small Business Sector; survey of German Gruendungszuschuss recipients, Caliendo, "
-    "Hogenacker, Kuenn and Wiessner 2015, Small Business Economics 45); with weight 4 a fully anticipated "
-    "subsidy worth a quarter of a founder's first-year costs leaves a deadweight of 0.77 for a founder of "
-    "median quality (0.87 at weight 2, 0.65 at weight 8)"
+    "Hogenacker, Kuenn and Wiessner 2015, Small Business Economics 45; 0.738 for Finnish start-up subsidies, "
+    "Tokila and Haapanen 2009) for programmes that paid a large share of a founder's first-year costs; "
+    "with weight 4 a fully anticipated subsidy worth a quarter of those costs leaves a deadweight of 0.77 for "
+    "a founder of median quality (0.87 at weight 2, 0.65 at weight 8) and 0.75 among its recipients in the "
+    "whole model (benchmarks/bench_deadweight.py)"
 )
 
 
