@@ -96,9 +96,9 @@ YOUNG_FIRM_JOB_SHARE_BAND = {
 economic censuses (18.9-28.8% and 26.8-41.0%): China's enterprises more than doubled between 2013
 and 2018 after the registration reform, so its young firms hold more of its employment than the
 OECD average (17% for 0-5 years). The model's firms are the district's new firms (about 4,100
-start-ups a year at about 7 jobs at age 1, against roughly 6,000-12,000 new enterprises a year in a
-district of Putuo's size of which about 70% operate: README, Limitations), so the band applies to
-them as a whole."""
+start-ups a year at about 7 jobs at age 1, against about 6,200-12,500 new enterprises a year in a
+district of Putuo's size, of which about 70% operate: docs/model.md, "Entry against Putuo's
+registrations"), so the band applies to them as a whole."""
 JOBS_PER_FIRM_BY_AGE_BAND = {1: (2.0, 10.0), 3: (3.0, 15.0), 5: (4.0, 20.0), 10: (5.0, 30.0)}
 """Band for mean staff of surviving firms by age (years): OECD DynEmp (Criscuolo, Gal & Menon 2014)
 average size of surviving start-ups about 4-6 employees at age 0-2 and 7-12 at age 5-10 across
