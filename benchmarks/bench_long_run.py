@@ -10,6 +10,10 @@ Prints, against sourced bands (see :data:`BANDS` and the README's "Long-run chec
 
 Usage:
     python benchmarks/bench_long_run.py [--scale 0.2] [--seed 1] [--start 2018-01] [--end 2032-12]
+        [--set mature_productivity_drift_annual=0.03 ...]
+
+``--set`` overrides behaviour parameters (e.g. the ageing of productivity past the start-up years,
+docs/model.md "Growth after the start-up years").
 """
 
 from __future__ import annotations
@@ -113,14 +117,20 @@ for the large classes (the published shares are of enterprises of every age, the
 at most 15 years old and so, if anything, smaller)."""
 
 
-def long_run_checks(scenario_path: Path, seed: int, scale: float, start: str, end: str) -> dict:
-    """Run the scenario over ``start``-``end`` and compute the long-run checks."""
+def long_run_checks(
+    scenario_path: Path, seed: int, scale: float, start: str, end: str, behaviour: dict | None = None
+) -> dict:
+    """Run the scenario over ``start``-``end`` (behaviour parameters overridden by ``behaviour``) and
+    compute the long-run checks."""
     from sim.experiments.metrics import death_rates_by_age
     from sim.experiments.simulate import simulate
     from sim.scenario.files import load_scenario
     from sim.scenario.schema import Period
 
     scenario = load_scenario(scenario_path).model_copy(update={"period": Period(start=start, end=end)})
+    if behaviour:
+        scenario = scenario.model_copy(update={"behaviour": scenario.behaviour.model_validate(
+            {**scenario.behaviour.model_dump(), **behaviour})})
     result = simulate(scenario, seed=seed, scale=scale)
     firms = result.firms
     alive = firms[firms["censored"]]
@@ -177,9 +187,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--start", default="2018-01")
     parser.add_argument("--end", default="2032-12")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a behaviour parameter (repeatable)")
     args = parser.parse_args()
-    out = long_run_checks(Path(args.scenario), args.seed, args.scale, args.start, args.end)
-    print(f"{args.scenario} {args.start}..{args.end} seed {args.seed} scale {args.scale}")
+    behaviour = {name: float(value) for name, value in (item.split("=", 1) for item in args.set)}
+    out = long_run_checks(Path(args.scenario), args.seed, args.scale, args.start, args.end, behaviour)
+    overrides = " ".join(f"{name}={value:g}" for name, value in behaviour.items())
+    print(f"{args.scenario} {args.start}..{args.end} seed {args.seed} scale {args.scale} {overrides}".rstrip())
     print("jobs per surviving firm by age (years) [band]:")
     for age, value in out["jobs_per_firm_by_age"].items():
         band = JOBS_PER_FIRM_BY_AGE_BAND.get(age)

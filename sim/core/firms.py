@@ -36,6 +36,11 @@ DRIFT_REFERENCE_STAFF = 10.0
 """Staff at which permanent productivity shocks have sd ``permanent_drift_sd`` (persons); the sd
 scales as ``(staff / DRIFT_REFERENCE_STAFF) ** -drift_size_exponent`` (a normalisation, not a
 behavioural parameter)."""
+START_UP_YEARS_MONTHS = 60
+"""Age at which a firm leaves its start-up years (months): firms under five years are the 'young'
+firms of the U.S. Business Dynamics Statistics and OECD DynEmp (Decker, Haltiwanger, Jarmin & Miranda
+2014, JEP 28(3)). A definition, not a behavioural parameter; it also keeps every firm of a five-year
+run (no firm is older than 59 months) out of reach of ``mature_productivity_drift_annual``."""
 SHOCK_ROWS = 4
 """Rows of the monthly standard normal draws :meth:`FirmPopulation.open_account` takes: transitory
 productivity, revenue noise, permanent productivity, non-economic exit."""
@@ -145,7 +150,8 @@ class FirmPopulation(FirmArrays):
         deviation that reverts towards it (AR(1) with annual
         persistence ``productivity_persistence_annual``, after Foster, Haltiwanger & Syverson
         2008, innovations of sd ``productivity_walk_sd``). The reversion keeps the dispersion of
-        sizes bounded in the long run; the permanent walk keeps some firms declining at every age.
+        sizes bounded in the long run; the permanent walk keeps some firms declining at every age. Past the
+        start-up years the permanent level may drift down (:meth:`age_permanent_productivity`).
 
         Args:
             alive: Live firms (sorted).
@@ -166,6 +172,8 @@ class FirmPopulation(FirmArrays):
         previous = self.log_quality_permanent[alive]
         rho_permanent = b.permanent_persistence_annual ** (1.0 / 12.0)
         permanent = entry + rho_permanent * (previous - entry) + drift_sd * shocks[2, alive]
+        if b.mature_productivity_drift_annual > 0.0:
+            self.age_permanent_productivity(alive, permanent, month)
         deviation = rho * (self.log_quality[alive] - previous)
         log_quality = permanent + deviation + b.productivity_walk_sd * shocks[0, alive]
         self.log_quality[alive] = log_quality
@@ -184,6 +192,22 @@ class FirmPopulation(FirmArrays):
             fixed_yuan=b.fixed_cost_yuan_month, rent_per_person_yuan=b.rent_yuan_per_workstation_month,
             exit_draw=shocks[3, alive], productivity_deviation=log_quality,
         )
+
+    def age_permanent_productivity(self, alive: np.ndarray, permanent: np.ndarray, month: int) -> None:
+        """Lower the permanent log productivity of firms past their start-up years, in place.
+
+        Firms at least :data:`START_UP_YEARS_MONTHS` old lose ``mature_productivity_drift_annual / 12``
+        of log productivity a month (Coad, Segarra & Teruel 2013: older firms have lower expected growth
+        of sales, profits and productivity; Evans 1987: growth falls with age at a given size). Younger
+        firms' arithmetic is untouched.
+
+        Args:
+            alive: Live firms (sorted).
+            permanent: Their permanent log productivity this month, aligned with ``alive`` (updated).
+            month: Absolute month.
+        """
+        mature = self.age_months(alive, month) >= START_UP_YEARS_MONTHS
+        permanent[mature] -= self.behaviour.mature_productivity_drift_annual / 12.0
 
     def close_account(
         self, account: MonthAccount, support_yuan: np.ndarray, interest_yuan: np.ndarray, principal_yuan: np.ndarray

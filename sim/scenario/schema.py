@@ -229,6 +229,17 @@ class Behaviour(Section):
         "with size as size ** -0.15 to -0.2",
         description="the permanent shocks' sd scales as (staff / 10) ** -drift_size_exponent",
     )
+    mature_productivity_drift_annual: float = param(
+        0.0, unit="log productivity/year", low=0.0, high=0.04, ge=0, le=1,
+        source="assumption; direction from Coad, Segarra & Teruel 2013 (Structural Change and Economic "
+        "Dynamics 24, 'Like milk or wine'): older firms have lower expected growth of sales, profits and "
+        "productivity; Evans 1987 (J. Industrial Economics 35(4)): growth falls with age at a given size. "
+        "Off by default: at 0.02-0.03 the jobs in firms under 10 years fall 3-5 points over 2018-2032 but "
+        "death rates in years 8-10 rise above those of years 5-7 (SAIC 2013: lower later) and the size "
+        "shares leave their bands before the ten-year share enters its band (docs/model.md)",
+        description="yearly fall of the permanent log productivity of firms at least five years old "
+        "(START_UP_YEARS_MONTHS); firms under five years are untouched",
+    )
     labour_demand_elasticity: float = param(
         -0.5, unit="elasticity", low=-1.0, high=-0.3, ge=-5, le=0,
         source="Lichter, Peichl & Siegloch 2015 (European Economic Review 80): meta-analysis of 1,334 "
