@@ -49,11 +49,11 @@ CHINA_ENTERPRISES = {2013: 8_208_000, 2018: 18_570_000}
 """Enterprise legal units in China's secondary and tertiary industries at the end of the census year
 (Fourth National Economic Census, communique no. 1, NBS, 20 November 2019: 18.570 M, 10.362 M or
 126.2% more than at the end of 2013)."""
-CHINA_LEGAL_UNITS = {2008: 7_101_000, 2018: 21_789_000}
+CHINA_LEGAL_UNITS = {2008: 7_101_000, 2013: 10_857_000, 2018: 21_789_000}
 """All legal units (enterprises, public bodies, associations) at the end of the census year: 21.789 M
 in 2018 (Fourth Census, communique no. 1); 10.857 M in 2013 were 52.9% more than at the end of 2008
 (Third Census, NBS 2014), so 7.101 M in 2008. Used for the ten-year band, since the enterprise count
-of 2008 is not in the communiques read."""
+of 2008 is not in the communiques read, and for the cohort ratio (:func:`census_cohort_ratio`)."""
 CHINA_LEGAL_UNIT_EMPLOYMENT_2018 = 383_236_000
 """Persons employed in legal units at the end of 2018 (Fourth Census, communique no. 1: 383.236 M).
 It includes public bodies, so shares of it understate shares of enterprise employment."""
@@ -90,6 +90,18 @@ def china_young_firm_job_share(years: int, units: dict[int, int]) -> tuple[float
     young_high = now - then * (1.0 - OLD_FIRM_DEATH_RATE_HIGH) ** years
     return (young_low * NEW_FIRM_PERSONS_AT_ONE_YEAR / CHINA_LEGAL_UNIT_EMPLOYMENT_2018,
             young_high * JOBS_PER_YOUNG_FIRM_HIGH / CHINA_LEGAL_UNIT_EMPLOYMENT_2018)
+
+
+def census_cohort_ratio() -> tuple[float, float]:
+    """The census's units aged 5-9 against those aged 0-4 at the end of 2018 (net creations 2008-2013
+    against 2013-2018: 0.34, registrations more than doubled after the 2014 reform), and the jobs of
+    firms aged 5-9 against those aged 0-4 that the five- and ten-year bands imply (0.42, the same at
+    both ends). A steady-entry model has more firms aged 5-9 per younger firm (docs/model.md, "Why the
+    ten-year band does not transfer")."""
+    units = CHINA_LEGAL_UNITS
+    cohorts = (units[2013] - units[2008]) / (units[2018] - units[2013])
+    high5, high10 = YOUNG_FIRM_JOB_SHARE_BAND[5][1], YOUNG_FIRM_JOB_SHARE_BAND[10][1]
+    return cohorts, (high10 - high5) / high5
 
 
 YOUNG_FIRM_JOB_SHARE_BAND = {
@@ -147,7 +159,10 @@ def long_run_checks(
     jobs_full_scale = float(staff.sum()) / scale
     young = {limit: float(staff[age_years < limit].sum()) / scale / PUTUO_EMPLOYMENT_PERSONS
              for limit in sorted({*YOUNG_FIRM_JOB_SHARE_BAND, *OECD_YOUNG_FIRM_JOB_SHARE})}
+    under_5, aged_5_9 = age_years < 5, (age_years >= 5) & (age_years < 10)
     return {
+        "cohort_ratios": (aged_5_9.sum() / max(under_5.sum(), 1),
+                          staff[aged_5_9].sum() / max(staff[under_5].sum(), 1)),
         "jobs_per_firm_by_age": by_age,
         "size_shares": sizes,
         "young_firm_job_share": young,
@@ -210,6 +225,11 @@ def main() -> None:
         china = f"China 2018 {band[0]:.1%}-{band[1]:.1%}" if band else ""
         oecd = f"OECD/BLS {OECD_YOUNG_FIRM_JOB_SHARE[limit]:.0%}" if limit in OECD_YOUNG_FIRM_JOB_SHARE else ""
         print(f"  {limit:2d} years: {share:6.1%}  ({'; '.join(x for x in (china, oecd) if x)})")
+    firms_ratio, jobs_ratio = out["cohort_ratios"]
+    census_firms, census_jobs = census_cohort_ratio()
+    print(f"firms aged 5-9 per firm aged 0-4: {firms_ratio:.2f} (census 2008-13 / 2013-18 creations: "
+          f"{census_firms:.2f}); their jobs per job in firms aged 0-4: {jobs_ratio:.2f} (census bands: "
+          f"{census_jobs:.2f})")
     print("death rate by age (floor 8% in years 3-7):")
     for age, rate in out["death_rates"].items():
         print(f"  year {age:2d}: {rate:6.3f}")
