@@ -35,7 +35,7 @@ import tomli_w
 from pydantic import BaseModel, ValidationError
 
 from sim.calendar import parse_month
-from sim.experiments.outcomes import OUTCOME_NAMES
+from sim.scenario.outcomes import OUTCOME_NAMES
 from sim.scenario.schema import Scenario
 
 MAX_CHAIN = 32
