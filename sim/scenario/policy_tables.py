@@ -3,7 +3,7 @@
 Every number is declared with :func:`sim.scenario.parameters.param` (unit, source, plausible range
 for assumptions). Each table's mechanism lives in its module under :mod:`sim.policy`; the lever
 registry (:data:`sim.policy.registry.LEVERS`) follows :class:`Policy`'s field order. The rest of a
-scenario (period, population, behaviour, bank, shocks, measurement, targets) is in
+scenario (period, population, behaviour, bank, shocks, measurement, targets) is assembled in
 :mod:`sim.scenario.schema`.
 """
 

@@ -1,6 +1,8 @@
 """The base of every scenario table, and the source tag of assumptions.
 
-Shared by :mod:`sim.scenario.schema` (the scenario and the world it describes) and
+Shared by every table of a scenario: :mod:`sim.scenario.schema` (the scenario and its period), the world
+it describes (:mod:`sim.scenario.district_tables`, :mod:`sim.scenario.bank_table`,
+:mod:`sim.scenario.shock_tables`, :mod:`sim.scenario.measurement_tables`) and
 :mod:`sim.scenario.policy_tables` (the levers' tables).
 """
 
