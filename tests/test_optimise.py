@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from sim.analysis.mixes import MixSpace, apply_mix, budget_shares, lever_budgets, mix_id
-from sim.analysis.optimise import SearchSettings, dominates, nsga2, optimise, pareto_mask, write_outputs
+from sim.analysis.optimise import SearchSettings, optimise, write_outputs
+from sim.analysis.pareto import dominates, nsga2, pareto_mask
 from sim.errors import UsageError
 from sim.experiments.simulate import simulate
 from sim.policy.registry import lever_names

@@ -20,8 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.analysis.optimise import ALONE, DOCUMENTED, OptimisationResult
+from sim.analysis.front import OptimisationResult
 from sim.analysis.robust import lower_is_better
+from sim.analysis.search_problem import ALONE, DOCUMENTED
 
 LABELS = {
     "additional_jobs": "additional jobs",
