@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis.compare import COLUMNS, compare_batch, mean_ci, paired_diff_ci, ratio_of_means_ci
+from sim.analysis.compare import COLUMNS, compare_batch
+from sim.analysis.intervals import mean_ci, paired_diff_ci, ratio_of_means_ci
 from sim.cli import main
 from sim.errors import UsageError
 from sim.experiments.batch import run_batch, run_jobs

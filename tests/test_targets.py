@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis.compare import compare_batch, founder_additionality
+from sim.analysis.additionality import founder_additionality
+from sim.analysis.compare import compare_batch
 from sim.calendar import parse_month
 from sim.core.firms import FirmPopulation
 from sim.core.population import N_UNIFORMS, SERVICES, TECH

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.analysis.compare import proportion_ci
+from sim.analysis.intervals import proportion_ci
 from sim.io.batch_reader import Batch, load_batch
 from sim.locale import text
 from sim.present.figures.style import (
@@ -35,7 +35,7 @@ def default_rates(batch: Batch | str | Path) -> pd.DataFrame:
     """Start-up loan default rate by scenario and founder type, replications pooled.
 
     The interval is the 95% Wilson score interval of the proportion of defaulted loans
-    (:func:`sim.analysis.compare.proportion_ci`).
+    (:func:`sim.analysis.intervals.proportion_ci`).
 
     Returns:
         ``scenario, founder_type, loans, defaulted, rate, low, high``.
