@@ -1,11 +1,14 @@
-"""The explorer: its logic (sim.explore.state) and its pages rendered with Solara's test helpers."""
+"""The explorer: its logic (library, controls, mix, comparison, saving) and its pages rendered with Solara."""
 
 import math
 import time
 
 import pytest
 
-from sim.explore import state
+from sim.explore.comparison import run_comparison
+from sim.explore.controls import lever_controls
+from sim.explore.mix import COUNTERFACTUAL_NAME, MIX_NAME, apply_changes, changed_values, counterfactual, yearly_budget
+from sim.explore.saving import save_scenario
 from sim.scenario.files import load_scenario
 from sim.scenario.parameters import iter_parameters
 
@@ -19,7 +22,7 @@ def baseline():
 
 
 def test_every_policy_parameter_has_a_control_with_its_value_on_the_slider_grid(baseline):
-    controls = {c.path: c for items in state.lever_controls(baseline).values() for c in items}
+    controls = {c.path: c for items in lever_controls(baseline).values() for c in items}
     for info in iter_parameters(baseline.policy, "policy."):
         control = controls[info.name]
         assert control.unit == info.unit
@@ -35,21 +38,21 @@ def test_every_policy_parameter_has_a_control_with_its_value_on_the_slider_grid(
 
 
 def test_mix_counterfactual_and_budget(baseline):
-    mix = state.apply_changes(baseline, {HOUSING: 1000.0, "policy.training.enabled": False})
+    mix = apply_changes(baseline, {HOUSING: 1000.0, "policy.training.enabled": False})
     assert mix.policy.talent_housing.subsidy_yuan_per_person_month == 1000.0
-    assert mix.name == state.MIX_NAME and mix.shocks == baseline.shocks
-    budget = state.yearly_budget(mix)
+    assert mix.name == MIX_NAME and mix.shocks == baseline.shocks
+    budget = yearly_budget(mix)
     assert "training" not in budget and budget["talent_housing"] == 20_000_000.0
-    off = state.counterfactual(baseline)
+    off = counterfactual(baseline)
     assert not any(getattr(off.policy, lever).enabled for lever in type(off.policy).model_fields)
-    assert state.changed_values(baseline, {HOUSING: 2000.0, "policy.training.enabled": False}) == {
+    assert changed_values(baseline, {HOUSING: 2000.0, "policy.training.enabled": False}) == {
         "policy.training.enabled": False}
 
 
 def test_save_writes_a_file_that_extends_the_start_and_validates(tmp_path, baseline):
     start = tmp_path / "baseline.toml"
     start.write_text(open(BASELINE, encoding="utf-8").read(), encoding="utf-8")
-    path, saved = state.save_scenario(start, {HOUSING: 1000.0, "policy.rent_relief.enabled": False}, "housing_low")
+    path, saved = save_scenario(start, {HOUSING: 1000.0, "policy.rent_relief.enabled": False}, "housing_low")
     written = path.read_text(encoding="utf-8")
     assert 'extends = "baseline.toml"' in written
     assert saved.name == "putuo_housing_low"
@@ -57,9 +60,9 @@ def test_save_writes_a_file_that_extends_the_start_and_validates(tmp_path, basel
     assert not saved.policy.rent_relief.enabled
     assert saved.policy.incubation == baseline.policy.incubation
     with pytest.raises(Exception, match="exists already"):
-        state.save_scenario(start, {HOUSING: 1000.0}, "housing_low")
+        save_scenario(start, {HOUSING: 1000.0}, "housing_low")
     with pytest.raises(Exception, match="file name"):
-        state.save_scenario(start, {}, "../escape")
+        save_scenario(start, {}, "../escape")
 
 
 def test_comparison_equals_batch_and_compare_with_the_same_seeds(tmp_path, baseline):
@@ -67,23 +70,23 @@ def test_comparison_equals_batch_and_compare_with_the_same_seeds(tmp_path, basel
     from sim.experiments.batch import run_batch
 
     seen = []
-    result = state.run_comparison(baseline, {HOUSING: 1000.0}, tmp_path / "explore", replications=2, scale=0.02,
+    result = run_comparison(baseline, {HOUSING: 1000.0}, tmp_path / "explore", replications=2, scale=0.02,
                                   root_seed=3, workers=1, on_progress=lambda done, total: seen.append((done, total)))
     assert seen[0] == (0, 6) and seen[-1] == (6, 6)
-    mix = state.apply_changes(baseline, {HOUSING: 1000.0})
-    run_batch([mix, baseline, state.counterfactual(baseline)], 2, tmp_path / "batch", workers=1, root_seed=3,
+    mix = apply_changes(baseline, {HOUSING: 1000.0})
+    run_batch([mix, baseline, counterfactual(baseline)], 2, tmp_path / "batch", workers=1, root_seed=3,
               scale=0.02, progress=False)
-    table = compare_batch(tmp_path / "batch", baseline=baseline.name, counterfactual=state.COUNTERFACTUAL_NAME)
-    expected = table[(table["section"] == "additionality") & (table["scenario"] == state.MIX_NAME)
+    table = compare_batch(tmp_path / "batch", baseline=baseline.name, counterfactual=COUNTERFACTUAL_NAME)
+    expected = table[(table["section"] == "additionality") & (table["scenario"] == MIX_NAME)
                      & (table["metric"] == "additional_jobs")].iloc[0]
     got = result.estimate("additionality", "mix", "additional_jobs", reference="counterfactual")
     assert (got["estimate"], got["ci_low"], got["ci_high"]) == (expected["estimate"], expected["ci_low"],
                                                                 expected["ci_high"])
-    assert set(result.survival) == {state.MIX_NAME, baseline.name, state.COUNTERFACTUAL_NAME}
+    assert set(result.survival) == {MIX_NAME, baseline.name, COUNTERFACTUAL_NAME}
     assert set(result.monthly["scenario"]) == set(result.survival)
     assert len(result.targets("mix")) == len(baseline.targets)
     # the explorer's numbers include the founder-by-founder rows (the batch keeps firm tables)
-    from sim.explore.app import result_cells
+    from sim.explore.results_view import result_cells
 
     keys = [key for key, _, _ in result_cells(result, "zh")]
     assert {"additional_firms", "deadweight_share", "committed_fiscal_cost_yuan"} <= set(keys)
@@ -113,9 +116,9 @@ def _by_class(root, name):
 def explorer(monkeypatch):
     import solara
 
-    from sim.explore import app
+    from sim.explore import app, session
 
-    monkeypatch.setattr(app, "SETTINGS", app.SETTINGS.__class__(workers=1, replications=2, scale=0.02))
+    monkeypatch.setattr(session, "SETTINGS", session.SETTINGS.__class__(workers=1, replications=2, scale=0.02))
     box, rc = solara.render(app.Explorer(), handle_error=False)
     app.replications.value, app.scale.value, app.seed.value = 2, 0.02, 0
     yield app, box

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.explore import state
+from sim.explore.comparison import ComparisonResult
+from sim.explore.mix import COUNTERFACTUAL_NAME, apply_changes, counterfactual
 from sim.explore.settings import Settings
 from sim.scenario.files import load_scenario
 
@@ -70,18 +71,18 @@ def expected(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("expected") / "batch"
     start = load_scenario(BASELINE)
-    mix = state.apply_changes(start, {HOUSING: 1000.0})
-    run_batch([mix, start, state.counterfactual(start)], REPLICATIONS, out, workers=1, root_seed=SEED, scale=SCALE,
+    mix = apply_changes(start, {HOUSING: 1000.0})
+    run_batch([mix, start, counterfactual(start)], REPLICATIONS, out, workers=1, root_seed=SEED, scale=SCALE,
               progress=False)
-    names = {"mix": mix.name, "start": start.name, "counterfactual": state.COUNTERFACTUAL_NAME}
-    table = compare_batch(out, baseline=start.name, counterfactual=state.COUNTERFACTUAL_NAME)
-    return state.ComparisonResult(names, table, REPLICATIONS, SCALE)
+    names = {"mix": mix.name, "start": start.name, "counterfactual": COUNTERFACTUAL_NAME}
+    table = compare_batch(out, baseline=start.name, counterfactual=COUNTERFACTUAL_NAME)
+    return ComparisonResult(names, table, REPLICATIONS, SCALE)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_browser_slider_compare_numbers_and_screenshot(server, expected, lang, tmp_path):
     sync_api = pytest.importorskip("playwright.sync_api")
-    from sim.explore.app import result_cells, target_cells
+    from sim.explore.results_view import result_cells, target_cells
 
     url, library = server
     requests: list[str] = []

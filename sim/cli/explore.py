@@ -10,9 +10,9 @@ from sim.locale import LANGUAGES
 
 def cmd_explore(args: argparse.Namespace) -> int:
     """Start the explorer's web server."""
+    from sim.explore.library import scenario_library
     from sim.explore.runner import serve
     from sim.explore.settings import Settings
-    from sim.explore.state import scenario_library
     from sim.locale import check_language
 
     settings = Settings(lang=check_language(args.lang), scenarios=str(scenario_library(args.scenarios)),
