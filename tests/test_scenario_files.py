@@ -15,7 +15,8 @@ from sim.cli import main
 from sim.cli.scenarios import show_text
 from sim.experiments.simulate import simulate
 from sim.policy.registry import lever_names
-from sim.scenario.files import ScenarioError, deep_merge, load_resolved, load_scenario, resolve_file
+from sim.scenario.extends import deep_merge, resolve_file
+from sim.scenario.files import ScenarioError, load_resolved, load_scenario
 from sim.scenario.policy_tables import TalentHousing
 from sim.scenario.schema import Scenario
 

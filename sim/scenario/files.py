@@ -6,8 +6,8 @@ which states the inheritance rules), validates the result into a :class:`sim.sce
 (:mod:`sim.scenario.checks`); :func:`scenario_to_toml` writes a scenario back.
 
 Every problem raises :class:`ScenarioError`, whose text is one line: ``FILE: KEY: problem``. This module
-re-exports it, :func:`deep_merge`, :func:`resolve_file` and :func:`scenario_warnings`, which callers import
-from here together with :func:`load_scenario`.
+re-exports it, :class:`ResolvedFile` (what :func:`load_resolved` returns) and :func:`scenario_warnings`,
+which callers import from here together with :func:`load_scenario`.
 """
 
 from __future__ import annotations
@@ -22,9 +22,7 @@ from sim.scenario.checks import check_scenario, scenario_warnings
 from sim.scenario.extends import (
     ResolvedFile,
     ScenarioError,
-    deep_merge,
     display_path,
-    resolve_file,
     resolve_scenario,
 )
 from sim.scenario.schema import Scenario
@@ -77,13 +75,9 @@ def scenario_to_toml(scenario: Scenario) -> str:
 
 __all__ = [
     "ResolvedFile",
-    "Scenario",
     "ScenarioError",
-    "deep_merge",
     "load_resolved",
     "load_scenario",
-    "resolve_file",
-    "resolve_scenario",
     "scenario_to_toml",
     "scenario_warnings",
     "validate_dict",
