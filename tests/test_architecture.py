@@ -13,8 +13,8 @@ The direction chosen for the simulation core, from the bottom up::
 So the programmes depend on the firm view and the bank's ``LoanTerms`` interface in ``sim.core``
 and on their tables in ``sim.scenario``; nothing in ``sim.core`` but the model imports
 ``sim.policy``; and nothing in ``sim.policy`` or ``sim.core`` (model included) imports the layers
-above it. An upward import that is known and due to move is listed in :data:`KNOWN_EXCEPTIONS`
-with its reason (the list must shrink, never silently go stale). Institutions read the model
+above it. The scenario layer, the lowest of the data flow, imports only itself and the calendar
+(:data:`SCENARIO_MAY_IMPORT`, checked as a whitelist). Institutions read the model
 only through their context: no ``.model`` attribute is used in ``sim/policy`` or in the bank.
 """
 
@@ -28,8 +28,6 @@ import pytest
 SIM = Path(__file__).resolve().parents[1] / "sim"
 COMPOSITION_ROOT = "sim.core.model"
 UPPER = ("sim.experiments", "sim.io", "sim.analysis", "sim.present", "sim.cli")
-KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {}
-"""(importing module, imported module) -> reason, for an upward import that is known and due to move."""
 SCENARIO_MAY_IMPORT = ("sim.calendar", "sim.scenario")
 """The scenario layer is the lowest of the data flow (scenario file -> validated parameters -> model run
 -> tables -> batch store -> comparisons -> figures/report): below it only the calendar."""
@@ -120,17 +118,12 @@ def test_no_import_loop(graph):
     assert find_cycle(graph) is None
 
 
-def test_known_exceptions_still_exist(graph):
-    for module, target in KNOWN_EXCEPTIONS:
-        assert target in graph[module], f"{module} no longer imports {target}: drop it from KNOWN_EXCEPTIONS"
-
-
 def imports_outside(graph: dict[str, set[str]], package: str, allowed: tuple[str, ...]) -> dict[str, set[str]]:
-    """The imports of ``package``'s modules that leave ``allowed`` (known exceptions excepted)."""
+    """The imports of ``package``'s modules that leave ``allowed``."""
     found: dict[str, set[str]] = {}
     for module, targets in graph.items():
         if in_package(module, package):
-            bad = {t for t in targets if not in_package(t, allowed) and (module, t) not in KNOWN_EXCEPTIONS}
+            bad = {t for t in targets if not in_package(t, allowed)}
             if bad:
                 found[module] = bad
     return found
