@@ -131,3 +131,37 @@ def test_numpy_kaplan_meier_is_bit_identical_to_scipy():
         reference = kaplan_meier(life, censored).sf
         for months in (0, 1, 11.5, 12, 36, 59, 100):
             assert survival_at(life, censored, months) == float(reference.evaluate(months))
+
+
+def test_pyarrow_writers_give_the_tables_pandas_would_write():
+    # sim.io.arrow writes a run's tables without pandas; they must be what pandas' writer stored
+    import pyarrow as pa
+
+    from sim.experiments.metrics import TARGET_COLUMNS
+    from sim.experiments.simulate import simulate
+    from sim.io.arrow import arrow_table, csv_text, records_table, rows_table
+    from sim.scenario.files import load_scenario
+
+    root = Path(__file__).resolve().parents[1]
+    for file, scale in (("putuo/baseline.toml", 0.2), ("yangpu/lever_loans.toml", 0.01)):
+        result = simulate(load_scenario(root / "scenarios" / file), seed=4, scale=scale)
+        expected = {
+            "firms": (arrow_table(result.firm_columns), result.firms),
+            "monthly": (records_table(result.monthly_records), result.monthly),
+            "targets": (rows_table(result.target_rows, TARGET_COLUMNS, {"scenario": "s", "replication": 3}),
+                        result.targets.assign(scenario="s", replication=3)),
+            "metrics": (rows_table([result.metrics], list(result.metrics)), pd.DataFrame([result.metrics])),
+        }
+        for name, (table, frame) in expected.items():
+            reference = pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
+            assert table.schema.equals(reference.schema), (file, name)
+            assert table.equals(reference), (file, name)
+        assert csv_text(result.target_rows, TARGET_COLUMNS) == result.targets.to_csv(index=False)
+    rows = [{"a": 1.5, "b": None, "c": True, "d": "x,\"y\""}, {"a": float("nan"), "b": None, "c": False, "d": None}]
+    frame = pd.DataFrame(rows, columns=["a", "b", "c", "d"]).assign(e=2)
+    reference = pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
+    assert rows_table(rows, ["a", "b", "c", "d"], {"e": 2}).equals(reference)
+    assert csv_text(rows, ["a", "b", "c", "d"]) == frame.drop(columns="e").to_csv(index=False)
+    empty = pd.DataFrame([], columns=list(TARGET_COLUMNS)).assign(scenario="s", replication=3)
+    reference = pa.Table.from_pandas(empty, preserve_index=False).replace_schema_metadata(None)
+    assert rows_table([], TARGET_COLUMNS, {"scenario": "s", "replication": 3}).schema.equals(reference.schema)

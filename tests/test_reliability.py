@@ -103,7 +103,7 @@ def test_case1_failed_write_keeps_the_earlier_run(tmp_path, capsys, monkeypatch)
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", str(out))
 
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", full)
+    monkeypatch.setattr("sim.io.outputs._write_file", full)  # every file of a run goes through it
     code, _, err = cli(capsys, "run", BASELINE, "--seed", "3", "--scale", SCALE, "--out", out)
     assert code == 2 and "no space left" in one_line_error(err)
     assert (out / "manifest.json").read_bytes() == before

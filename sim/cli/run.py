@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 from sim.cli.types import max_gigabytes, print_scenario_warnings, scale_value, seed_int
@@ -63,10 +64,10 @@ def format_summary(result: SimulationResult, lang: str = "en") -> str:
             label = " " * indent + metric_name(metric)
             gap = max(1, LABEL_WIDTH - _width(label)) + max(0, VALUE_WIDTH - _width(shown))
             lines.append(f"  {label}{' ' * gap}{shown}")
-        if len(result.targets):
+        if result.target_rows:
             lines += ["", text("run.targets")]
             scaled = [t.scales_with_population for t in scenario.targets]
-            for i, row in enumerate(result.targets.itertuples()):
+            for i, row in enumerate(SimpleNamespace(**r) for r in result.target_rows):
                 verdict = text("run.met") if row.met else text("run.missed")
                 # a count target the scale makes smaller than one, or an undefined value, cannot be judged
                 if (i < len(scaled) and scaled[i] and row.target != 0 and abs(row.target) < 1) or not math.isfinite(

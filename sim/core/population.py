@@ -16,7 +16,7 @@ Sectors (:data:`SECTORS`): technology / R&D services, business services, consume
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from scipy.special import ndtri, pdtr  # scipy.special, not scipy.stats (about 0.4 s more to import)
@@ -49,6 +49,25 @@ _U_REGISTER, _U_LOAN_APPLY, _U_BANK_NOISE, _U_INCUBATION_APPLY = range(6, 10)
 _U_INCUBATOR_NOISE, _U_STATE_PREMISES, _U_TAKE_UP = range(10, 13)
 _U_GROWTH = 13
 N_UNIFORMS = 14
+
+
+class CodedColumn(NamedTuple):
+    """A categorical column without pandas: integer codes into ``categories`` (-1: missing)."""
+
+    codes: np.ndarray
+    categories: tuple[str, ...]
+    ordered: bool = False
+
+
+def firm_frame(columns: dict[str, np.ndarray | CodedColumn]) -> pd.DataFrame:
+    """The pandas firm table of :meth:`FirmArrays.firm_columns` (coded columns as categoricals)."""
+    import pandas as pd
+
+    return pd.DataFrame({
+        name: pd.Categorical.from_codes(column.codes, categories=list(column.categories), ordered=column.ordered)
+        if isinstance(column, CodedColumn) else column
+        for name, column in columns.items()
+    })
 
 
 class FirmArrays:
@@ -286,63 +305,65 @@ class FirmArrays:
         return 12.0 * self.monthly_cost_yuan(self.initial_employees[idx])
 
     # ------------------------------------------------------------------ tables
-    def firm_table(self, month_labels: list[str], start_month: int) -> pd.DataFrame:
-        """One row per registered firm (see README for the columns)."""
-        import pandas as pd
+    def firm_columns(self, month_labels: list[str], start_month: int) -> dict[str, np.ndarray | CodedColumn]:
+        """The firm table's columns as numpy arrays, one row per registered firm (see README).
 
+        Categorical columns (months, exit reason, founder type, sector, grant type) are
+        :class:`CodedColumn` s; :meth:`firm_table` makes the pandas table of them, and the metrics
+        and the Parquet writer read them without pandas.
+        """
         idx = np.flatnonzero(self.registered[: self.n])
+        months = tuple(month_labels)
 
-        def label(values: np.ndarray) -> pd.Categorical:
-            """Months as an ordered categorical of "YYYY-MM" labels (missing where not set)."""
-            codes = np.where(values == NOT_SET, -1, values - start_month)
-            return pd.Categorical.from_codes(codes, categories=month_labels, ordered=True)
+        def label(values: np.ndarray) -> CodedColumn:
+            """Months as ordered codes into the "YYYY-MM" labels (-1 where not set)."""
+            return CodedColumn(np.where(values == NOT_SET, -1, values - start_month), months, ordered=True)
 
-        frame = pd.DataFrame(
-            {
-                "firm_id": idx.astype(np.int64),
-                "start_month": label(self.start_month[idx]),
-                "exit_month": label(self.exit_month[idx]),
-                "censored": ~(self.exit_month[idx] != NOT_SET),
-                "lifetime_months": self.lifetime_months(idx, start_month + len(month_labels) - 1),
-                "exit_reason": pd.Categorical.from_codes(
-                    np.where(self.exit_reason[idx] < 0, 0, self.exit_reason[idx] + 1),
-                    categories=["alive", "cash_out", "voluntary", "non_economic"],
-                ),
-                "founder_type": pd.Categorical.from_codes(
-                    self.founder_type[idx], categories=list(FOUNDER_TYPES)
-                ),
-                "sector": pd.Categorical.from_codes(self.sector[idx], categories=list(SECTORS)),
-                "log_quality_at_entry": self.log_quality_entry[idx],
-                "own_capital_yuan": self.own_capital[idx],
-                "collateral": self.has_collateral[idx],
-                "trained": self.trained[idx],
-                "incubated": self.ever_incubated[idx],
-                "loan": self.loan_disbursed_total[idx] > 0,
-                "loan_yuan": self.loan_disbursed_total[idx],
-                "loan_guaranteed": self.loan_guaranteed[idx],
-                "startup_loan": self.startup_loan[idx],
-                "loan_defaulted": self.loan_defaulted[idx],
-                "emergency_loan": self.emergency_loan[idx],
-                "grant_type": pd.Categorical.from_codes(
-                    np.where(self.grant_type[idx] < 0, 0, self.grant_type[idx] + 1),
-                    categories=["none", "innovation", "technology"],
-                ),
-                "high_tech": self.high_tech_month[idx] != NOT_SET,
-                "little_giant": self.little_giant_month[idx] != NOT_SET,
-                "first_support_month": label(self.first_support_month[idx]),
-                "loan_month": label(self.loan_month[idx]),
-                "grant_month": label(self.grant_month[idx]),
-                "initial_employees": self.initial_employees[idx],
-                "employees": np.where(self.alive[idx], self.employees[idx], 0),
-                "peak_employees": self.peak_employees[idx],
-            }
-        )
+        columns: dict[str, np.ndarray | CodedColumn] = {
+            "firm_id": idx.astype(np.int64),
+            "start_month": label(self.start_month[idx]),
+            "exit_month": label(self.exit_month[idx]),
+            "censored": ~(self.exit_month[idx] != NOT_SET),
+            "lifetime_months": self.lifetime_months(idx, start_month + len(month_labels) - 1),
+            "exit_reason": CodedColumn(
+                np.where(self.exit_reason[idx] < 0, 0, self.exit_reason[idx] + 1),
+                ("alive", "cash_out", "voluntary", "non_economic"),
+            ),
+            "founder_type": CodedColumn(self.founder_type[idx], FOUNDER_TYPES),
+            "sector": CodedColumn(self.sector[idx], SECTORS),
+            "log_quality_at_entry": self.log_quality_entry[idx],
+            "own_capital_yuan": self.own_capital[idx],
+            "collateral": self.has_collateral[idx],
+            "trained": self.trained[idx],
+            "incubated": self.ever_incubated[idx],
+            "loan": self.loan_disbursed_total[idx] > 0,
+            "loan_yuan": self.loan_disbursed_total[idx],
+            "loan_guaranteed": self.loan_guaranteed[idx],
+            "startup_loan": self.startup_loan[idx],
+            "loan_defaulted": self.loan_defaulted[idx],
+            "emergency_loan": self.emergency_loan[idx],
+            "grant_type": CodedColumn(
+                np.where(self.grant_type[idx] < 0, 0, self.grant_type[idx] + 1), ("none", "innovation", "technology")
+            ),
+            "high_tech": self.high_tech_month[idx] != NOT_SET,
+            "little_giant": self.little_giant_month[idx] != NOT_SET,
+            "first_support_month": label(self.first_support_month[idx]),
+            "loan_month": label(self.loan_month[idx]),
+            "grant_month": label(self.grant_month[idx]),
+            "initial_employees": self.initial_employees[idx],
+            "employees": np.where(self.alive[idx], self.employees[idx], 0),
+            "peak_employees": self.peak_employees[idx],
+        }
         for j, name in enumerate(PROGRAMMES):
-            frame[f"support_{name}_yuan"] = self.support_yuan[j, idx]
-        frame["support_total_yuan"] = self.support_yuan[:, idx].sum(axis=0)
-        frame["helped"] = self.helped(idx)
-        frame["helped_narrow"] = self.helped_narrow(idx)
-        return frame
+            columns[f"support_{name}_yuan"] = self.support_yuan[j, idx]
+        columns["support_total_yuan"] = self.support_yuan[:, idx].sum(axis=0)
+        columns["helped"] = self.helped(idx)
+        columns["helped_narrow"] = self.helped_narrow(idx)
+        return columns
+
+    def firm_table(self, month_labels: list[str], start_month: int) -> pd.DataFrame:
+        """One row per registered firm (see README for the columns): :meth:`firm_columns` as a table."""
+        return firm_frame(self.firm_columns(month_labels, start_month))
 
     def lifetime_months(self, idx: np.ndarray, last_month: int) -> np.ndarray:
         """Months a firm operated: to its exit month, or to the end of the run if still alive."""

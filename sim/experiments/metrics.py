@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
-import pandas as pd
 
 from sim.experiments.outcomes import HEADLINE_METRICS, OUTCOME_NAMES, OUTCOMES
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 __all__ = [
     "EXTRA_METRICS",
+    "TARGET_COLUMNS",
     "HEADLINE_METRICS",
     "death_rates_by_age",
     "headline_metrics",
@@ -16,6 +22,7 @@ __all__ = [
     "km_survival_function",
     "survival_at",
     "target_attainment",
+    "target_rows",
 ]
 
 EXTRA_METRICS: tuple[str, ...] = tuple(o.name for o in OUTCOMES if not o.headline)
@@ -91,6 +98,8 @@ def death_rates_by_age(firms: pd.DataFrame, years: int = 5) -> pd.Series:
         current = survival_at(firms["lifetime_months"], firms["censored"], 12 * k)
         rates[k] = 1.0 - current / previous if previous > 0 else float("nan")
         previous = current
+    import pandas as pd
+
     return pd.Series(rates, name="death_rate", dtype=float).rename_axis("age_year")
 
 
@@ -98,19 +107,67 @@ COMMITMENT_COLUMNS = ("committed_interest_subsidy_yuan", "guarantee_exposure_yua
 """Monthly columns of the commitments outstanding at a month's end (the loan programme's record)."""
 
 
-def committed_at_end_yuan(monthly: pd.DataFrame) -> float:
+def _values(table: Any, name: str) -> np.ndarray:
+    """Column ``name`` of a pandas table or of a mapping of numpy columns, as a numpy array
+    (a :class:`sim.core.population.CodedColumn` gives its codes).
+    """
+    column = table[name]
+    codes = getattr(column, "codes", None)
+    if isinstance(codes, np.ndarray):
+        return codes
+    return np.asarray(column)
+
+
+def _is_category(table: Any, name: str, category: str) -> np.ndarray:
+    """Rows whose categorical column ``name`` holds ``category`` (pandas or coded column)."""
+    column = table[name]
+    categories = getattr(column, "categories", None)
+    if isinstance(getattr(column, "codes", None), np.ndarray) and isinstance(categories, tuple):
+        return column.codes == categories.index(category)
+    return np.asarray(column == category)
+
+
+def committed_at_end_yuan(monthly: pd.DataFrame | Mapping[str, np.ndarray]) -> float:
     """Commitments outstanding at the end of the run (yuan): the last month's interest subsidy still
     due plus the guarantee's exposure (0 without the loan programme's columns or months).
+
+    Args:
+        monthly: The monthly table, or its columns as numpy arrays (:func:`monthly_columns`).
     """
     columns = [c for c in COMMITMENT_COLUMNS if c in monthly]
-    if not columns or monthly.empty:
+    if not columns or len(_values(monthly, columns[0])) == 0:
         return 0.0
-    return float(monthly[columns].iloc[-1].sum())
+    # pandas' row sum skips NaN: the same as nansum, in the same order
+    return float(np.nansum(np.array([_values(monthly, c)[-1] for c in columns], dtype=float)))
+
+
+def monthly_columns(records: list[dict[str, Any]], names: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
+    """Columns of the monthly records (one dict per month) as numpy arrays, without pandas.
+
+    A month without a key gives NaN, as ``pandas.DataFrame(records)`` does.
+
+    Args:
+        records: The model's monthly records.
+        names: Columns to build (default: every key, in first-seen order).
+    """
+    if names is None:
+        names = tuple(dict.fromkeys(key for row in records for key in row))
+    columns = {}
+    for name in names:
+        if not any(name in row for row in records):
+            continue
+        values = [row.get(name, np.nan) for row in records]
+        columns[name] = np.array(values)
+    return columns
+
+
+METRIC_MONTHLY_COLUMNS = ("spend_total_yuan", "loans_disbursed", *COMMITMENT_COLUMNS)
+"""Monthly columns :func:`headline_metrics` reads."""
 
 
 def headline_metrics(
-    firms: pd.DataFrame,
-    monthly: pd.DataFrame,
+    firms: pd.DataFrame | Mapping[str, Any],
+    monthly: pd.DataFrame | Mapping[str, np.ndarray],
     incubation_bases: int,
     grants_awarded: dict[str, int],
     high_tech_firms: int,
@@ -119,37 +176,45 @@ def headline_metrics(
 ) -> dict[str, float]:
     """Every outcome of one run, keyed and ordered as :data:`sim.experiments.outcomes.OUTCOMES`.
 
-    Little giants per year are averaged over the award rounds in which firms old enough to be
-    eligible could exist (a run starting in 2018 has no eligible firm in its first round).
+    Reads the firm and monthly tables as pandas tables or as numpy columns
+    (:meth:`sim.core.population.FirmArrays.firm_columns`, :func:`monthly_columns`): the same
+    arithmetic either way, so a metrics-only run gives the same numbers without building tables.
+    Sums skip NaN as pandas does. Little giants per year are averaged over the award rounds in
+    which firms old enough to be eligible could exist (a run starting in 2018 has no eligible
+    firm in its first round).
     """
     rounds = max(award_rounds, 1)
-    alive = firms["censored"].to_numpy()
-    jobs = float(firms.loc[alive, "employees"].sum())
-    fiscal = float(monthly["spend_total_yuan"].sum())
-    loans = firms[firms["loan"]]
+    alive = _values(firms, "censored").astype(bool, copy=False)
+    lifetime = _values(firms, "lifetime_months")
+    n_alive = int(np.count_nonzero(alive))
+    jobs = float(_values(firms, "employees")[alive].sum())
+    fiscal = float(np.nansum(_values(monthly, "spend_total_yuan")))
+    loan = _values(firms, "loan").astype(bool, copy=False)
+    defaulted = _values(firms, "loan_defaulted")[loan]
+    helped = _values(firms, "helped").astype(bool, copy=False)
+    helped_narrow = _values(firms, "helped_narrow").astype(bool, copy=False)
+    young = _is_category(firms, "founder_type", "young_graduate")
     metrics = {
-        "founders_helped": float(firms["helped"].sum()),
-        "youth_founders_helped": float((firms["helped"] & (firms["founder_type"] == "young_graduate")).sum()),
-        "firms_started": float(len(firms)),
-        "survival_1y": survival_at(firms["lifetime_months"], firms["censored"], 12),
-        "survival_3y": survival_at(firms["lifetime_months"], firms["censored"], 36),
+        "founders_helped": float(np.count_nonzero(helped)),
+        "youth_founders_helped": float(np.count_nonzero(helped & young)),
+        "firms_started": float(len(alive)),
+        "survival_1y": survival_at(lifetime, alive, 12),
+        "survival_3y": survival_at(lifetime, alive, 36),
         "jobs_created": jobs,
         "incubation_bases": float(incubation_bases),
         "fiscal_cost_yuan": fiscal,
         "committed_fiscal_cost_yuan": committed_at_end_yuan(monthly),
         "cost_per_job_yuan": fiscal / jobs if jobs > 0 else float("nan"),
-        "loan_default_rate": float(loans["loan_defaulted"].mean()) if len(loans) else 0.0,
-        "surviving_firms": float(np.count_nonzero(alive)),
+        "loan_default_rate": float(defaulted.mean(dtype=np.float64)) if len(defaulted) else 0.0,
+        "surviving_firms": float(n_alive),
         "innovation_little_giants_per_year": grants_awarded.get("innovation", 0) / rounds,
         "technology_little_giants_per_year": grants_awarded.get("technology", 0) / rounds,
         "new_high_tech_firms_per_year": high_tech_firms / n_years,
-        "jobs_per_surviving_firm": jobs / alive.sum() if alive.sum() else float("nan"),
-        "loans_disbursed": float(monthly["loans_disbursed"].sum()),
-        "founders_helped_narrow": float(firms["helped_narrow"].sum()),
-        "youth_founders_helped_narrow": float(
-            (firms["helped_narrow"] & (firms["founder_type"] == "young_graduate")).sum()
-        ),
-        "little_giant_firms_per_year": float(firms["little_giant"].sum()) / n_years,
+        "jobs_per_surviving_firm": jobs / n_alive if n_alive else float("nan"),
+        "loans_disbursed": float(np.nansum(_values(monthly, "loans_disbursed"))),
+        "founders_helped_narrow": float(np.count_nonzero(helped_narrow)),
+        "youth_founders_helped_narrow": float(np.count_nonzero(helped_narrow & young)),
+        "little_giant_firms_per_year": float(np.count_nonzero(_values(firms, "little_giant"))) / n_years,
     }
     return {name: metrics[name] for name in OUTCOME_NAMES}
 
@@ -158,8 +223,12 @@ def _compare(value: float, op: str, target: float) -> bool:
     return {">=": value >= target, ">": value > target, "<=": value <= target, "<": value < target}[op]
 
 
-def target_attainment(targets, metrics: dict[str, float], scale: float = 1.0) -> pd.DataFrame:
-    """Each target, the simulated value and whether it is met.
+TARGET_COLUMNS = ("metric", "label", "op", "target", "simulated", "met", "source", "kind")
+"""Columns of the target attainment table."""
+
+
+def target_rows(targets, metrics: dict[str, float], scale: float = 1.0) -> list[dict[str, Any]]:
+    """Each target, the simulated value and whether it is met, as rows (:data:`TARGET_COLUMNS`).
 
     Args:
         targets: The scenario's :class:`sim.scenario.Target` list.
@@ -187,4 +256,11 @@ def target_attainment(targets, metrics: dict[str, float], scale: float = 1.0) ->
                 "kind": target.kind,
             }
         )
-    return pd.DataFrame(rows, columns=["metric", "label", "op", "target", "simulated", "met", "source", "kind"])
+    return rows
+
+
+def target_attainment(targets, metrics: dict[str, float], scale: float = 1.0) -> pd.DataFrame:
+    """:func:`target_rows` as a table (columns :data:`TARGET_COLUMNS`)."""
+    import pandas as pd
+
+    return pd.DataFrame(target_rows(targets, metrics, scale), columns=list(TARGET_COLUMNS))

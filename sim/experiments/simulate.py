@@ -6,13 +6,25 @@ The CLI, batches, notebooks and sensitivity analysis all call this function.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from sim.core.model import StartupEcosystem
-from sim.experiments.metrics import headline_metrics, target_attainment
+from sim.experiments.metrics import (
+    METRIC_MONTHLY_COLUMNS,
+    TARGET_COLUMNS,
+    headline_metrics,
+    monthly_columns,
+    target_rows,
+)
 from sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from sim.core.population import CodedColumn
 
 
 def release_model(model: StartupEcosystem) -> None:
@@ -34,25 +46,52 @@ def release_model(model: StartupEcosystem) -> None:
 class SimulationResult:
     """Everything one replication produces.
 
+    The tables are kept as numpy columns and the monthly records; :attr:`monthly`, :attr:`firms`
+    and :attr:`targets` build the pandas tables on first use, so a run whose tables are written
+    with pyarrow or not at all (metrics-only batches) never imports pandas.
+
     Attributes:
         scenario: The scenario that ran.
         seed: Root seed.
         scale: Population scale.
-        monthly: One row per month (births, exits, active firms, jobs, loans, spend ...).
-        firms: One row per firm started.
+        monthly_records: One dict per month (births, exits, active firms, jobs, loans, spend ...).
+        firm_columns: The firm table's columns, one row per firm started
+            (:meth:`sim.core.population.FirmArrays.firm_columns`).
         metrics: Headline metrics (see :data:`sim.experiments.metrics.HEADLINE_METRICS`).
-        targets: Target attainment table.
+        target_rows: Target attainment rows (:func:`sim.experiments.metrics.target_rows`).
+        rationed_years: Enabled lever -> calendar years in which its budget could not pay every
+            entitlement.
     """
 
     scenario: Scenario
     seed: int | None
     scale: float
-    monthly: pd.DataFrame
-    firms: pd.DataFrame
+    monthly_records: list[dict[str, Any]]
+    firm_columns: dict[str, np.ndarray | CodedColumn]
     metrics: dict[str, float]
-    targets: pd.DataFrame = field(default_factory=pd.DataFrame)
+    target_rows: list[dict[str, Any]] = field(default_factory=list)
     rationed_years: dict[str, list[int]] = field(default_factory=dict)
-    """Enabled lever -> calendar years in which its budget could not pay every entitlement."""
+
+    @cached_property
+    def monthly(self) -> pd.DataFrame:
+        """One row per month (pandas; built on first use)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.monthly_records)
+
+    @cached_property
+    def firms(self) -> pd.DataFrame:
+        """One row per firm started (pandas; built on first use)."""
+        from sim.core.population import firm_frame
+
+        return firm_frame(self.firm_columns)
+
+    @cached_property
+    def targets(self) -> pd.DataFrame:
+        """Target attainment table (pandas; built on first use)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.target_rows, columns=list(TARGET_COLUMNS))
 
 
 def simulate(
@@ -72,22 +111,21 @@ def simulate(
     model = StartupEcosystem(scenario, seed=seed, scale=scale)
     model.run_model()
     release_model(model)
-    monthly = pd.DataFrame(model.records)
-    firms = model.population.firm_table(model.month_labels, model.first_month)
+    firms = model.population.firm_columns(model.month_labels, model.first_month)
     n_years = model.n_months / 12.0
     counts: dict = {}
     for programme in model.programmes:
         counts.update(programme.run_counts())
     metrics = headline_metrics(
         firms,
-        monthly,
+        monthly_columns(model.records, METRIC_MONTHLY_COLUMNS),
         incubation_bases=counts["incubation_bases"],
         grants_awarded=counts["grants_awarded"],
         award_rounds=counts["award_rounds"],
         high_tech_firms=int(sum(model.high_tech_by_year.values())),
         n_years=n_years,
     )
-    targets = target_attainment(scenario.targets, metrics, scale=scale)
+    targets = target_rows(scenario.targets, metrics, scale=scale)
     seed_value = seed if isinstance(seed, int) else None
     rationed = {p.name: sorted(p.rationed_years) for p in model.programmes if p.enabled}
-    return SimulationResult(scenario, seed_value, scale, monthly, firms, metrics, targets, rationed)
+    return SimulationResult(scenario, seed_value, scale, model.records, firms, metrics, targets, rationed)

@@ -139,12 +139,13 @@ def write_run(result: SimulationResult, out_dir: str | Path, source_file: str | 
     Raises:
         UsageError: ``out_dir`` holds something a run must not replace (:func:`check_run_target`).
     """
-    import pandas as pd
+    from sim.experiments.metrics import TARGET_COLUMNS
+    from sim.io.arrow import arrow_table, csv_text, parquet_bytes, records_table
 
     out = Path(out_dir)
     check_run_target(out, result.scenario.name)
     out.parent.mkdir(parents=True, exist_ok=True)
-    metrics = pd.DataFrame({"metric": list(result.metrics), "value": list(result.metrics.values())})
+    metrics = [{"metric": name, "value": float(value)} for name, value in result.metrics.items()]
     manifest: dict[str, Any] = {
         "scenario": result.scenario.name,
         "scenario_file": source_file,
@@ -158,13 +159,11 @@ def write_run(result: SimulationResult, out_dir: str | Path, source_file: str | 
     tmp = temporary_name(out)
     tmp.mkdir()
     try:
-        result.monthly.to_parquet(tmp / "monthly.parquet", index=False)
-        result.firms.to_parquet(tmp / "firms.parquet", index=False)
-        for name in ("monthly.parquet", "firms.parquet"):
-            with open(tmp / name, "rb+") as handle:
-                os.fsync(handle.fileno())
-        _write_file(tmp / "metrics.csv", metrics.to_csv(index=False).encode())
-        _write_file(tmp / "targets.csv", result.targets.to_csv(index=False).encode())
+        # pyarrow from the run's numpy columns: no pandas (see sim.io.arrow)
+        _write_file(tmp / "monthly.parquet", parquet_bytes(records_table(result.monthly_records), "snappy"))
+        _write_file(tmp / "firms.parquet", parquet_bytes(arrow_table(result.firm_columns), "snappy"))
+        _write_file(tmp / "metrics.csv", csv_text(metrics, ("metric", "value")).encode())
+        _write_file(tmp / "targets.csv", csv_text(result.target_rows, TARGET_COLUMNS).encode())
         _write_file(tmp / "scenario.toml", scenario_to_toml(result.scenario).encode())
         _write_file(tmp / "manifest.json", (json.dumps(manifest, indent=2) + "\n").encode())
         fsync_dir(tmp)

@@ -26,19 +26,18 @@ writer.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from sim.io.atomic import TEMP_GLOB, fsync_dir, temporary_name, write_bytes
 from sim.io.resume import identity_matches
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from sim.experiments.simulate import SimulationResult
 
 RUN_FILES = ("monthly.parquet", "firms.parquet", "metrics.parquet", "targets.parquet")
@@ -51,12 +50,6 @@ def _sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _parquet_bytes(frame: pd.DataFrame) -> bytes:
-    buffer = io.BytesIO()
-    frame.to_parquet(buffer, index=False, compression="zstd")  # smaller and faster than snappy here
-    return buffer.getvalue()
-
-
 def encode_run(
     scenario: str,
     replication: int,
@@ -66,6 +59,9 @@ def encode_run(
     tables: bool = True,
 ) -> dict[str, bytes]:
     """Encode one run's tables as Parquet bytes (the expensive part of writing a run).
+
+    Written with pyarrow from the run's numpy columns (:mod:`sim.io.arrow`): a worker imports no
+    pandas, and the files read back as the pandas writer's did.
 
     Args:
         scenario: Scenario name (the run's directory under ``runs/``).
@@ -81,17 +77,20 @@ def encode_run(
         ``{file name: Parquet bytes}`` for every name in :data:`RUN_FILES` (:data:`SUMMARY_FILES`
         without tables).
     """
-    metrics = {"scenario": scenario, "replication": replication, "seed": seed}
+    from sim.experiments.metrics import TARGET_COLUMNS
+    from sim.io.arrow import arrow_table, parquet_bytes, records_table, rows_table
+
+    metrics: dict[str, Any] = {"scenario": scenario, "replication": int(replication), "seed": int(seed)}
     metrics.update({key: float(value) for key, value in result.metrics.items()})
     metrics.update({key: float(value) for key, value in (extra_metrics or {}).items()})
-    targets = result.targets.assign(scenario=scenario, replication=replication)
     files = {
-        "metrics.parquet": _parquet_bytes(pd.DataFrame([metrics])),
-        "targets.parquet": _parquet_bytes(targets),
+        "metrics.parquet": parquet_bytes(rows_table([metrics], list(metrics))),
+        "targets.parquet": parquet_bytes(rows_table(result.target_rows, TARGET_COLUMNS,
+                                                    {"scenario": scenario, "replication": int(replication)})),
     }
     if tables:
-        files["monthly.parquet"] = _parquet_bytes(result.monthly)
-        files["firms.parquet"] = _parquet_bytes(result.firms)
+        files["monthly.parquet"] = parquet_bytes(records_table(result.monthly_records))
+        files["firms.parquet"] = parquet_bytes(arrow_table(result.firm_columns))
     return {name: files[name] for name in RUN_FILES if name in files}
 
 
@@ -311,6 +310,8 @@ class BatchStore:
 
     def run_metrics(self, scenario: str, replication: int) -> dict[str, Any]:
         """The one-row ``metrics.parquet`` of a finished run as a dict."""
+        import pandas as pd
+
         frame = pd.read_parquet(self.run_dir(scenario, replication) / "metrics.parquet")
         return frame.iloc[0].to_dict()
 
@@ -336,10 +337,14 @@ class BatchStore:
 
     def failures(self) -> pd.DataFrame:
         """Runs that raised: scenario, replication, seed, error."""
+        import pandas as pd
+
         rows = [json.loads(p.read_text()) for p in sorted(self.runs_dir.glob("*/r*.failed.json"))]
         return pd.DataFrame(rows, columns=["scenario", "replication", "seed", "error"])
 
     def _read(self, name: str, scenarios: list[str] | None) -> pd.DataFrame:
+        import pandas as pd
+
         frames = []
         for scenario, replication in self.completed_runs():
             if scenarios is not None and scenario not in scenarios:
