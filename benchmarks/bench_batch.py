@@ -1,7 +1,10 @@
 """Benchmark a batch: Putuo scenarios x replications on a local process pool (or Dask).
 
 Prints wall time, runs per second, the mean simulation time per run and the overhead (process
-start-up, Parquet encoding, writing, summary) as the share of worker time not spent simulating.
+start-up, Parquet encoding, writing, summary) as the share of worker time not spent simulating,
+and the CPU time of the worker processes and of this process (the store's writer) per run: on a
+shared machine the CPU time is the comparable figure (local executor; Dask's workers are not this
+process's children).
 
 Usage:
     python benchmarks/bench_batch.py [--scenarios 6] [--replications 100] [--workers 2]
@@ -17,6 +20,7 @@ or firm table), as sensitivity designs and optimisers do. Goal on the 2-core mac
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import sys
 import tempfile
@@ -79,12 +83,19 @@ def main() -> int:
     print(f"{len(names)} scenarios x {args.replications} replications = {runs} runs, scale {args.scale:g}, "
           f"{args.workers} workers ({args.executor}): {', '.join(names)}", flush=True)
     simulated: list[float] = []
+
+    def cpu() -> tuple[float, float]:
+        own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
     try:
+        cpu_before = cpu()
         start = time.perf_counter()
         summary = run_jobs(jobs, out, workers=args.workers, executor=args.executor,
                            progress=sys.stderr.isatty(), manifest_extra={"kind": "benchmark"},
                            on_outcome=lambda job, outcome: simulated.append(outcome.seconds))
         wall = time.perf_counter() - start
+        cpu_after = cpu()
         failed = int((summary["status"] != "ok").sum())
         size_mb = sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / 1e6
     finally:
@@ -97,6 +108,10 @@ def main() -> int:
     print(f"  simulating      {busy / runs:8.3f} (simulate + Parquet encoding, in the workers)")
     print(f"  batch overhead  {1 - busy / (wall * args.workers):8.1%} of worker capacity "
           "(process start-up, transfer, writing, idle)")
+    own_cpu, worker_cpu = (after - before for after, before in zip(cpu_after, cpu_before, strict=True))
+    if args.executor == "local" and args.workers > 1:
+        print(f"CPU per run       {worker_cpu / runs:8.3f} s in the workers (start-up included), "
+              f"{own_cpu / runs:.4f} s in this process (store, summary)")
     print(f"failed runs       {failed:8d}")
     print(f"store size        {size_mb:8.1f} MB")
     goal = 45.0 * runs / 600
