@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import ndtri
 
+from sim.core.kernel import SHOCK_ROWS as SHOCK_ROWS  # re-exported: the rows open_account takes
 from sim.core.population import (
     EXIT_CASH_OUT,
     EXIT_NON_ECONOMIC,
@@ -41,9 +42,6 @@ START_UP_YEARS_MONTHS = 60
 firms of the U.S. Business Dynamics Statistics and OECD DynEmp (Decker, Haltiwanger, Jarmin & Miranda
 2014, JEP 28(3)). A definition, not a behavioural parameter; it also keeps every firm of a five-year
 run (no firm is older than 59 months) out of reach of ``mature_productivity_drift_annual``."""
-SHOCK_ROWS = 4
-"""Rows of the monthly standard normal draws :meth:`FirmPopulation.open_account` takes: transitory
-productivity, revenue noise, permanent productivity, non-economic exit."""
 
 
 @dataclass
@@ -155,8 +153,9 @@ class FirmPopulation(FirmArrays):
 
         Args:
             alive: Live firms (sorted).
-            shocks: Standard normal draws of shape (:data:`SHOCK_ROWS`, n): transitory productivity,
-                revenue noise, permanent productivity, non-economic exit.
+            shocks: Standard normal draws of shape (:data:`SHOCK_ROWS`, alive.size), column j for
+                firm ``alive[j]``: transitory productivity, revenue noise, permanent productivity,
+                non-economic exit (:func:`sim.core.kernel.monthly_draws`).
             extra_log_productivity: Programmes' productivity gains this month (e.g. mentoring).
             demand: Demand index of each firm's sector this month.
             month: Absolute month.
@@ -171,14 +170,14 @@ class FirmPopulation(FirmArrays):
         entry = self.log_quality_entry[alive]
         previous = self.log_quality_permanent[alive]
         rho_permanent = b.permanent_persistence_annual ** (1.0 / 12.0)
-        permanent = entry + rho_permanent * (previous - entry) + drift_sd * shocks[2, alive]
+        permanent = entry + rho_permanent * (previous - entry) + drift_sd * shocks[2]
         if b.mature_productivity_drift_annual > 0.0:
             self.age_permanent_productivity(alive, permanent, month)
         deviation = rho * (self.log_quality[alive] - previous)
-        log_quality = permanent + deviation + b.productivity_walk_sd * shocks[0, alive]
+        log_quality = permanent + deviation + b.productivity_walk_sd * shocks[0]
         self.log_quality[alive] = log_quality
         self.log_quality_permanent[alive] = permanent
-        noise = np.exp(b.revenue_noise_sd * shocks[1, alive] - 0.5 * b.revenue_noise_sd**2)
+        noise = np.exp(b.revenue_noise_sd * shocks[1] - 0.5 * b.revenue_noise_sd**2)
         factor = self.revenue_factor(alive, month, extra_log_productivity, log_quality=log_quality)
         revenue = factor * demand
         revenue *= self.staff_power(staff)
@@ -190,7 +189,7 @@ class FirmPopulation(FirmArrays):
             idx=alive, employees=employees, revenue_factor=factor, demand=demand, revenue_yuan=revenue,
             wages_yuan=wages, rent_yuan=employees * b.rent_yuan_per_workstation_month,
             fixed_yuan=b.fixed_cost_yuan_month, rent_per_person_yuan=b.rent_yuan_per_workstation_month,
-            exit_draw=shocks[3, alive], productivity_deviation=log_quality,
+            exit_draw=shocks[3], productivity_deviation=log_quality,
         )
 
     def age_permanent_productivity(self, alive: np.ndarray, permanent: np.ndarray, month: int) -> None:
@@ -347,6 +346,7 @@ class FirmPopulation(FirmArrays):
         (``shedding_adjustment_share`` of an excess) each month, rounding at random, and hires
         only while its cash covers ``hiring_cash_buffer_months`` of the enlarged costs. A firm
         losing money with less than a month's costs in cash also sheds that share of its staff.
+        ``hire_u`` holds the month's rounding uniforms of firms ``idx`` (element j for ``idx[j]``).
         """
         b = self.behaviour
         current = self.employees[idx]
@@ -355,7 +355,7 @@ class FirmPopulation(FirmArrays):
         gross_cost = self.cost_per_person_yuan()
         target = self.planned_staff(idx, revenue_factor * self.planning_demand(demand), per_person_support)
         gap = target - employees
-        u = hire_u[idx]
+        u = hire_u
         hires = np.floor(b.hiring_adjustment_share * np.maximum(gap, 0.0) + u)
         affordable = np.floor(
             (cash / max(b.hiring_cash_buffer_months, 1e-9) - b.fixed_cost_yuan_month) / gross_cost
