@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sim.core.context import Clock  # noqa: E402
+from sim.core.firm_shocks import HIRE_ROW  # noqa: E402
 from sim.core.firms import (  # noqa: E402
     DRIFT_REFERENCE_STAFF,
     MIN_NET_COST_YUAN,
@@ -48,7 +49,6 @@ from sim.core.firms import (  # noqa: E402
     PAID_OFF_YUAN,
     SHOCK_ROWS,
 )
-from sim.core.kernel import HIRE_ROW  # noqa: E402
 from sim.core.model import StartupEcosystem  # noqa: E402
 from sim.core.population import EXIT_CASH_OUT, EXIT_NON_ECONOMIC, EXIT_VOLUNTARY, NOT_SET, TECH  # noqa: E402
 from sim.experiments.metrics import headline_metrics  # noqa: E402

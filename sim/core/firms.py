@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import ndtri
 
-from sim.core.kernel import SHOCK_ROWS as SHOCK_ROWS  # re-exported: the rows open_account takes
+from sim.core.firm_shocks import SHOCK_ROWS as SHOCK_ROWS  # re-exported: the rows open_account takes
 from sim.core.population import (
     EXIT_CASH_OUT,
     EXIT_NON_ECONOMIC,
@@ -155,7 +155,7 @@ class FirmPopulation(FirmArrays):
             alive: Live firms (sorted).
             shocks: Standard normal draws of shape (:data:`SHOCK_ROWS`, alive.size), column j for
                 firm ``alive[j]``: transitory productivity, revenue noise, permanent productivity,
-                non-economic exit (:func:`sim.core.kernel.monthly_draws`).
+                non-economic exit (:class:`sim.core.firm_shocks.FirmShocks`).
             extra_log_productivity: Programmes' productivity gains this month (e.g. mentoring).
             demand: Demand index of each firm's sector this month.
             month: Absolute month.

@@ -14,7 +14,7 @@ Randomness comes only from generators spawned from one ``numpy.random.SeedSequen
 stream for arrivals, one for founders' attributes, one for monthly firm shocks and one per lever,
 so that a lever switched on or off leaves every other random draw in place (common random
 numbers). The monthly firm shocks are a counter-based function of (the ``dynamics`` stream's key,
-firm slot, month) evaluated for the live firms only (:mod:`sim.core.kernel`), so a firm gets the
+firm slot, month) evaluated for the live firms only (:mod:`sim.core.firm_shocks`), so a firm gets the
 same shocks whatever else is alive.
 """
 
@@ -26,8 +26,8 @@ from sim.calendar import month_range, parse_month
 from sim.core.allocator import keep_freed_memory
 from sim.core.bank import Bank
 from sim.core.context import CORE_STREAMS, Clock, Context, spawn_streams
+from sim.core.firm_shocks import HIRE_ROW, FirmShocks, stream_key
 from sim.core.firms import SHOCK_ROWS, FirmPopulation, MonthAccount
-from sim.core.kernel import HIRE_ROW, monthly_draws, stream_key
 from sim.core.mesa_core import mesa
 from sim.core.population import N_UNIFORMS
 from sim.core.shocks import demand_index, registration_index, relief_months
@@ -84,7 +84,7 @@ class StartupEcosystem(mesa.Model):
         self._per_person_order = sorted(self.programmes, key=lambda p: -p.monthly_phase)
         self.records: list[dict] = []
         self.high_tech_by_year: dict[int, int] = {}
-        self._shock_key = np.uint64(stream_key(streams["dynamics"]))
+        self.firm_shocks = FirmShocks(stream_key(streams["dynamics"]))
 
     def programme(self, name: str) -> Programme:
         """The programme of lever ``name``."""
@@ -150,9 +150,9 @@ class StartupEcosystem(mesa.Model):
         """The month's shocks of the live firms ``alive``: :data:`SHOCK_ROWS` rows of standard
         normals and a row of hiring uniforms (row ``HIRE_ROW``), column j for firm ``alive[j]``.
 
-        A function of (this run's key, slot, month) only (:func:`sim.core.kernel.monthly_draws`).
+        A function of (this run's key, slot, month) only (:class:`sim.core.firm_shocks.FirmShocks`).
         """
-        return monthly_draws(self._shock_key, alive, self.clock.month)
+        return self.firm_shocks.draws(alive, self.clock.month)
 
     # ------------------------------------------------------------- arrivals
     def _arrive(self) -> np.ndarray:
