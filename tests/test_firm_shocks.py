@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 
 from sim.core.context import CORE_STREAMS, spawn_streams
-from sim.core.firm_shocks import DRAW_ROWS, HIRE_ROW, SHOCK_ROWS, FirmShocks, stream_key
+from sim.core.firm_shocks import BLOCK, DRAW_ROWS, HIRE_ROW, SHOCK_ROWS, FirmShocks, stream_key
 
 MONTH = 2018 * 12 + 3
 
@@ -42,6 +42,10 @@ def test_a_slots_shocks_do_not_depend_on_which_other_slots_are_alive():
     np.testing.assert_array_equal(monthly_draws(shocks(1), alive, MONTH), full[:, alive])
     np.testing.assert_array_equal(monthly_draws(shocks(1), few, MONTH), full[:, few])
     assert monthly_draws(shocks(1), np.zeros(0, dtype=np.int64), MONTH).shape == (DRAW_ROWS, 0)
+    # across the blocks the computation works in
+    many = np.arange(BLOCK + 5_000, dtype=np.int64)
+    edge = many[BLOCK - 5 : BLOCK + 5]
+    np.testing.assert_array_equal(monthly_draws(shocks(1), many, MONTH)[:, edge], monthly_draws(shocks(1), edge, MONTH))
 
 
 def test_rows_are_standard_normal_and_uniform_and_uncorrelated():
@@ -77,13 +81,20 @@ def test_the_generator_follows_its_documented_definition():
         z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
         return z ^ (z >> 31)
 
-    generator, slot = shocks(5), 1234
-    h = mix((mix((generator.key + gamma * (slot + 1)) & mask) + gamma * (MONTH + 1)) & mask)
-    words = [mix((h + gamma * c) & mask) for c in (1, 2, 3)]
-    draws = generator.draws(np.array([slot]), MONTH)[:, 0]
-    assert draws[HIRE_ROW] == (words[0] >> 11) * 2.0**-53
-    for pair, word in enumerate(words[1:]):
-        u_a, u_b = ((word >> 32) + 0.5) * 2.0**-32, ((word & 0xFFFFFFFF) + 0.5) * 2.0**-32
-        radius = np.sqrt(-2.0 * np.log(u_a))
-        assert draws[2 * pair] == pytest.approx(radius * np.cos(2 * np.pi * u_b), rel=1e-12, abs=1e-12)
-        assert draws[2 * pair + 1] == pytest.approx(radius * np.sin(2 * np.pi * u_b), rel=1e-12, abs=1e-12)
+    generator = shocks(5)
+    slots = np.arange(1_230, 1_250)  # some of them need a second point (21.5% per pair)
+    all_draws = generator.draws(slots, MONTH)
+    for j, slot in enumerate(slots.tolist()):
+        h = mix((mix((generator.key + gamma * (slot + 1)) & mask) + gamma * (MONTH + 1)) & mask)
+        draws = all_draws[:, j]
+        assert draws[HIRE_ROW] == (mix((h + gamma) & mask) >> 11) * 2.0**-53
+        for pair in range(2):
+            for attempt in range(100):
+                word = mix((h + gamma * (2 + pair + 2 * attempt)) & mask)
+                v1, v2 = (((word >> 32) + 0.5) * 2.0**-31 - 1.0, ((word & 0xFFFFFFFF) + 0.5) * 2.0**-31 - 1.0)
+                r2 = v1 * v1 + v2 * v2
+                if r2 < 1.0:
+                    break
+            factor = np.sqrt(-2.0 * np.log(r2) / r2)
+            assert draws[2 * pair] == pytest.approx(v1 * factor, rel=1e-12, abs=1e-12)
+            assert draws[2 * pair + 1] == pytest.approx(v2 * factor, rel=1e-12, abs=1e-12)
