@@ -21,6 +21,7 @@ from sim.core.population import (
     EXIT_VOLUNTARY,
     NOT_SET,
     PROGRAMMES,
+    STAFF_TABLE_MAX,
     TECH,
     FirmArrays,
 )
@@ -102,6 +103,8 @@ class MonthAccount:
 class FirmPopulation(FirmArrays):
     """All founders and firms of one run: arrays, firm rules and the methods institutions use."""
 
+    _drift_sd = np.zeros(0)  # table of drift_sd by staff count, filled per population when first used
+
     # -------------------------------------------------------------- firm rules
     def register(
         self, new: np.ndarray, expected_support_yuan: np.ndarray, month: int, entry_factor: float = 1.0
@@ -164,9 +167,7 @@ class FirmPopulation(FirmArrays):
         staff = self.employees[alive]
         employees = staff.astype(np.float64)
         rho = self.monthly_persistence()
-        drift_sd = b.permanent_drift_sd * np.power(
-            np.maximum(employees, 1.0) / DRIFT_REFERENCE_STAFF, -b.drift_size_exponent
-        )
+        drift_sd = self.drift_sd(staff)
         entry = self.log_quality_entry[alive]
         previous = self.log_quality_permanent[alive]
         rho_permanent = b.permanent_persistence_annual ** (1.0 / 12.0)
@@ -207,6 +208,26 @@ class FirmPopulation(FirmArrays):
         """
         mature = self.age_months(alive, month) >= START_UP_YEARS_MONTHS
         permanent[mature] -= self.behaviour.mature_productivity_drift_annual / 12.0
+
+    def drift_sd(self, staff: np.ndarray) -> np.ndarray:
+        """Sd of the permanent productivity shock of firms with ``staff`` persons (integers):
+        ``permanent_drift_sd x (max(staff, 1) / 10) ** -drift_size_exponent``, looked up in a table
+        filled with that numpy expression (counts beyond :data:`STAFF_TABLE_MAX` computed directly).
+        """
+        b = self.behaviour
+
+        def direct(n: np.ndarray) -> np.ndarray:
+            return b.permanent_drift_sd * np.power(
+                np.maximum(n.astype(np.float64), 1.0) / DRIFT_REFERENCE_STAFF, -b.drift_size_exponent
+            )
+
+        if staff.size == 0:
+            return np.zeros(0)
+        top = int(staff.max()) + 1
+        if top > STAFF_TABLE_MAX or int(staff.min()) < 0:
+            return direct(staff)
+        self._drift_sd = self._table(self._drift_sd, top, direct)
+        return self._drift_sd[staff]
 
     def close_account(
         self, account: MonthAccount, support_yuan: np.ndarray, interest_yuan: np.ndarray, principal_yuan: np.ndarray
@@ -309,7 +330,14 @@ class FirmPopulation(FirmArrays):
         net_cost = np.maximum(gross_cost - per_person_support, MIN_NET_COST_YUAN)
         with np.errstate(over="ignore"):
             market = np.power(b.returns_to_scale * productivity / gross_cost, 1.0 / (1.0 - b.returns_to_scale))
-        planned = np.minimum(market * np.power(net_cost / gross_cost, b.labour_demand_elasticity), NUMERICAL_MAX_STAFF)
+        # (net / gross) ** elasticity, only where support lowers the cost (elsewhere exactly 1)
+        if np.ndim(net_cost) == 0:
+            market = market * np.power(net_cost / gross_cost, b.labour_demand_elasticity)
+        else:
+            supported = np.flatnonzero(net_cost != gross_cost)
+            if supported.size:
+                market[supported] *= np.power(net_cost[supported] / gross_cost, b.labour_demand_elasticity)
+        planned = np.minimum(market, NUMERICAL_MAX_STAFF)
         return np.where(self.growth_oriented[idx], planned, np.minimum(planned, b.lifestyle_max_staff))
 
     def close(self, exits: np.ndarray, month: int) -> None:
