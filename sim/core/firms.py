@@ -290,17 +290,24 @@ class FirmPopulation(FirmArrays):
             Boolean mask over ``account.idx``: True for firms that exit this month.
         """
         alive = account.idx
+        b = self.behaviour
         cash_out = self.cash[alive] < 0
-        patience_over = self.loss_months[alive] >= self.behaviour.voluntary_exit_loss_months
-        forecast = self.forecast_revenue_factor(alive, account.revenue_factor, account.productivity_deviation)
-        demand = self.planning_demand(account.demand)
-        size = np.maximum(self.planned_staff(alive, forecast * demand, per_person_support), 1.0)
-        net_cost = np.maximum(self.cost_per_person_yuan() - per_person_support, MIN_NET_COST_YUAN)
-        expected_profit = (
-            forecast * demand * np.power(size, self.behaviour.returns_to_scale)
-            - net_cost * size - self.behaviour.fixed_cost_yuan_month
-        )
-        voluntary = ~cash_out & patience_over & (expected_profit < 0)
+        # only founders past their patience and not out of cash weigh their prospects
+        weighing = np.flatnonzero(~cash_out & (self.loss_months[alive] >= b.voluntary_exit_loss_months))
+        voluntary = np.zeros(alive.size, dtype=bool)
+        if weighing.size:
+            deviation = account.productivity_deviation
+            forecast = self.forecast_revenue_factor(
+                alive[weighing], account.revenue_factor[weighing], None if deviation is None else deviation[weighing]
+            )
+            demand = self.planning_demand(account.demand[weighing])
+            support = np.broadcast_to(per_person_support, alive.shape)[weighing]
+            size = np.maximum(self.planned_staff(alive[weighing], forecast * demand, support), 1.0)
+            net_cost = np.maximum(self.cost_per_person_yuan() - support, MIN_NET_COST_YUAN)
+            expected_profit = (
+                forecast * demand * np.power(size, b.returns_to_scale) - net_cost * size - b.fixed_cost_yuan_month
+            )
+            voluntary[weighing] = expected_profit < 0
         if account.exit_draw is None:
             return cash_out | voluntary
         return cash_out | voluntary | (account.exit_draw < self.non_economic_exit_quantile())
