@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sim.core.context import Clock  # noqa: E402
+from sim.core.firm_shocks import HIRE_ROW  # noqa: E402
 from sim.core.firms import (  # noqa: E402
     DRIFT_REFERENCE_STAFF,
     MIN_NET_COST_YUAN,
@@ -267,9 +268,13 @@ class PerAgentEcosystem(StartupEcosystem):
         for slot in born.tolist():
             FirmAgent(self, slot)
         pop = self.population
-        # the same numbers, in the same order, as StartupEcosystem._monthly_draws
-        self.draws = self.streams["dynamics"].standard_normal((SHOCK_ROWS, pop.n))
-        self.hire_u = self.streams["dynamics"].random(pop.n)
+        # the same numbers as StartupEcosystem._monthly_draws (a function of slot and month), by slot
+        alive = np.flatnonzero(pop.alive[: pop.n])
+        live_draws = self._monthly_draws(alive)
+        self.draws = np.zeros((SHOCK_ROWS, pop.n))
+        self.draws[:, alive] = live_draws[:SHOCK_ROWS]
+        self.hire_u = np.zeros(pop.n)
+        self.hire_u[alive] = live_draws[HIRE_ROW]
         self.demand_now = self.demand[t].tolist()
         self.closing = []
         firms = self.agents_by_type[FirmAgent]

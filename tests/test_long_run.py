@@ -114,8 +114,11 @@ def test_death_rates_stay_above_saic_floor_through_year_seven(fifteen_years):
     rates = death_rates_by_age(fifteen_years.firms, years=10)
     # SAIC 2013: deregistration above 8% in years 3-7; BLS closure 7-10% in years 3-7. With non-economic
     # exits the model gives 8-11% in years 3-7 (bench_long_run); without them 5.7-7.9% in years 6-7.
-    # Tolerance 0.5 points for the noise of a small population.
-    assert (rates.loc[3:7] > 0.075).all(), rates.round(3).to_dict()
+    # At scale 0.1 a single year's rate varies by about +-1 point from seed to seed (seeds 1-5: 6.8-11.1% in
+    # years 3-7, under both the earlier and the counter-based monthly shocks), so the floor is on the mean
+    # of years 3-7, with a wider band for each year.
+    assert rates.loc[3:7].mean() > 0.08, rates.round(3).to_dict()
+    assert (rates.loc[3:7] > 0.065).all(), rates.round(3).to_dict()
     assert rates.loc[1] > rates.loc[7]  # closure is most frequent among the youngest firms
     assert (rates.loc[8:10] < 0.12).all()  # the hazard levels off, it does not rise with age
 

@@ -228,13 +228,17 @@ CLOSURE_DEATH_RATES = {1: 0.204, 2: 0.142, 3: 0.117, 4: 0.095, 5: 0.084}
 # establishments (U.S. BLS Business Employment Dynamics, 1994 cohort; data/calibration/shanghai.toml),
 # no longer SAIC's deregistration profile (1.6% in year 1), which lags closure.
 # Tolerance 3 percentage points: the closure profile is transferred from U.S. establishments to one
-# Shanghai district with the 2020 and 2022 shocks; with ~15,000 firms the seed-to-seed spread of a
-# yearly rate is about 0.5-1 pp (years 4-5 rest on fewer firms).
+# Shanghai district with the 2020 and 2022 shocks. The rates are means over four seeds: the
+# seed-to-seed spread (sd) of a yearly rate is 0.2-0.4 pp in years 1-3 but 0.6 pp in year 4 and 1.1 pp
+# in year 5, which rest on the 2018-2019 cohorts only (seeds 2024-2039; the model's year-5 mean is
+# 10.4-10.5%, so one seed alone would fail the band about one time in seven).
 TOLERANCE = 0.03
+DEATH_RATE_SEEDS = (2024, 2025, 2026, 2027)
 
 
 def test_baseline_death_rates_follow_the_closure_profile(putuo):
-    rates = death_rates_by_age(run(putuo, seed=2024, scale=1.0).firms)
+    by_seed = [death_rates_by_age(run(putuo, seed=seed, scale=1.0).firms) for seed in DEATH_RATE_SEEDS]
+    rates = sum(by_seed) / len(by_seed)
     for year, observed in CLOSURE_DEATH_RATES.items():
         assert abs(rates[year] - observed) <= TOLERANCE, (year, rates[year], observed)
     assert rates[1] > rates[2] > rates[3]  # closure is most frequent in the first year, then falls

@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import ndtri
 
+from sim.core.firm_shocks import SHOCK_ROWS as SHOCK_ROWS  # re-exported: the rows open_account takes
 from sim.core.population import (
     EXIT_CASH_OUT,
     EXIT_NON_ECONOMIC,
     EXIT_VOLUNTARY,
     NOT_SET,
     PROGRAMMES,
+    STAFF_TABLE_MAX,
     TECH,
     FirmArrays,
 )
@@ -41,9 +43,6 @@ START_UP_YEARS_MONTHS = 60
 firms of the U.S. Business Dynamics Statistics and OECD DynEmp (Decker, Haltiwanger, Jarmin & Miranda
 2014, JEP 28(3)). A definition, not a behavioural parameter; it also keeps every firm of a five-year
 run (no firm is older than 59 months) out of reach of ``mature_productivity_drift_annual``."""
-SHOCK_ROWS = 4
-"""Rows of the monthly standard normal draws :meth:`FirmPopulation.open_account` takes: transitory
-productivity, revenue noise, permanent productivity, non-economic exit."""
 
 
 @dataclass
@@ -104,6 +103,8 @@ class MonthAccount:
 class FirmPopulation(FirmArrays):
     """All founders and firms of one run: arrays, firm rules and the methods institutions use."""
 
+    _drift_sd = np.zeros(0)  # table of drift_sd by staff count, filled per population when first used
+
     # -------------------------------------------------------------- firm rules
     def register(
         self, new: np.ndarray, expected_support_yuan: np.ndarray, month: int, entry_factor: float = 1.0
@@ -155,8 +156,9 @@ class FirmPopulation(FirmArrays):
 
         Args:
             alive: Live firms (sorted).
-            shocks: Standard normal draws of shape (:data:`SHOCK_ROWS`, n): transitory productivity,
-                revenue noise, permanent productivity, non-economic exit.
+            shocks: Standard normal draws of shape (:data:`SHOCK_ROWS`, alive.size), column j for
+                firm ``alive[j]``: transitory productivity, revenue noise, permanent productivity,
+                non-economic exit (:class:`sim.core.firm_shocks.FirmShocks`).
             extra_log_productivity: Programmes' productivity gains this month (e.g. mentoring).
             demand: Demand index of each firm's sector this month.
             month: Absolute month.
@@ -165,20 +167,18 @@ class FirmPopulation(FirmArrays):
         staff = self.employees[alive]
         employees = staff.astype(np.float64)
         rho = self.monthly_persistence()
-        drift_sd = b.permanent_drift_sd * np.power(
-            np.maximum(employees, 1.0) / DRIFT_REFERENCE_STAFF, -b.drift_size_exponent
-        )
+        drift_sd = self.drift_sd(staff)
         entry = self.log_quality_entry[alive]
         previous = self.log_quality_permanent[alive]
         rho_permanent = b.permanent_persistence_annual ** (1.0 / 12.0)
-        permanent = entry + rho_permanent * (previous - entry) + drift_sd * shocks[2, alive]
+        permanent = entry + rho_permanent * (previous - entry) + drift_sd * shocks[2]
         if b.mature_productivity_drift_annual > 0.0:
             self.age_permanent_productivity(alive, permanent, month)
         deviation = rho * (self.log_quality[alive] - previous)
-        log_quality = permanent + deviation + b.productivity_walk_sd * shocks[0, alive]
+        log_quality = permanent + deviation + b.productivity_walk_sd * shocks[0]
         self.log_quality[alive] = log_quality
         self.log_quality_permanent[alive] = permanent
-        noise = np.exp(b.revenue_noise_sd * shocks[1, alive] - 0.5 * b.revenue_noise_sd**2)
+        noise = np.exp(b.revenue_noise_sd * shocks[1] - 0.5 * b.revenue_noise_sd**2)
         factor = self.revenue_factor(alive, month, extra_log_productivity, log_quality=log_quality)
         revenue = factor * demand
         revenue *= self.staff_power(staff)
@@ -190,7 +190,7 @@ class FirmPopulation(FirmArrays):
             idx=alive, employees=employees, revenue_factor=factor, demand=demand, revenue_yuan=revenue,
             wages_yuan=wages, rent_yuan=employees * b.rent_yuan_per_workstation_month,
             fixed_yuan=b.fixed_cost_yuan_month, rent_per_person_yuan=b.rent_yuan_per_workstation_month,
-            exit_draw=shocks[3, alive], productivity_deviation=log_quality,
+            exit_draw=shocks[3], productivity_deviation=log_quality,
         )
 
     def age_permanent_productivity(self, alive: np.ndarray, permanent: np.ndarray, month: int) -> None:
@@ -208,6 +208,26 @@ class FirmPopulation(FirmArrays):
         """
         mature = self.age_months(alive, month) >= START_UP_YEARS_MONTHS
         permanent[mature] -= self.behaviour.mature_productivity_drift_annual / 12.0
+
+    def drift_sd(self, staff: np.ndarray) -> np.ndarray:
+        """Sd of the permanent productivity shock of firms with ``staff`` persons (integers):
+        ``permanent_drift_sd x (max(staff, 1) / 10) ** -drift_size_exponent``, looked up in a table
+        filled with that numpy expression (counts beyond :data:`STAFF_TABLE_MAX` computed directly).
+        """
+        b = self.behaviour
+
+        def direct(n: np.ndarray) -> np.ndarray:
+            return b.permanent_drift_sd * np.power(
+                np.maximum(n.astype(np.float64), 1.0) / DRIFT_REFERENCE_STAFF, -b.drift_size_exponent
+            )
+
+        if staff.size == 0:
+            return np.zeros(0)
+        top = int(staff.max()) + 1
+        if top > STAFF_TABLE_MAX or int(staff.min()) < 0:
+            return direct(staff)
+        self._drift_sd = self._table(self._drift_sd, top, direct)
+        return self._drift_sd[staff]
 
     def close_account(
         self, account: MonthAccount, support_yuan: np.ndarray, interest_yuan: np.ndarray, principal_yuan: np.ndarray
@@ -270,17 +290,24 @@ class FirmPopulation(FirmArrays):
             Boolean mask over ``account.idx``: True for firms that exit this month.
         """
         alive = account.idx
+        b = self.behaviour
         cash_out = self.cash[alive] < 0
-        patience_over = self.loss_months[alive] >= self.behaviour.voluntary_exit_loss_months
-        forecast = self.forecast_revenue_factor(alive, account.revenue_factor, account.productivity_deviation)
-        demand = self.planning_demand(account.demand)
-        size = np.maximum(self.planned_staff(alive, forecast * demand, per_person_support), 1.0)
-        net_cost = np.maximum(self.cost_per_person_yuan() - per_person_support, MIN_NET_COST_YUAN)
-        expected_profit = (
-            forecast * demand * np.power(size, self.behaviour.returns_to_scale)
-            - net_cost * size - self.behaviour.fixed_cost_yuan_month
-        )
-        voluntary = ~cash_out & patience_over & (expected_profit < 0)
+        # only founders past their patience and not out of cash weigh their prospects
+        weighing = np.flatnonzero(~cash_out & (self.loss_months[alive] >= b.voluntary_exit_loss_months))
+        voluntary = np.zeros(alive.size, dtype=bool)
+        if weighing.size:
+            deviation = account.productivity_deviation
+            forecast = self.forecast_revenue_factor(
+                alive[weighing], account.revenue_factor[weighing], None if deviation is None else deviation[weighing]
+            )
+            demand = self.planning_demand(account.demand[weighing])
+            support = np.broadcast_to(per_person_support, alive.shape)[weighing]
+            size = np.maximum(self.planned_staff(alive[weighing], forecast * demand, support), 1.0)
+            net_cost = np.maximum(self.cost_per_person_yuan() - support, MIN_NET_COST_YUAN)
+            expected_profit = (
+                forecast * demand * np.power(size, b.returns_to_scale) - net_cost * size - b.fixed_cost_yuan_month
+            )
+            voluntary[weighing] = expected_profit < 0
         if account.exit_draw is None:
             return cash_out | voluntary
         return cash_out | voluntary | (account.exit_draw < self.non_economic_exit_quantile())
@@ -310,7 +337,14 @@ class FirmPopulation(FirmArrays):
         net_cost = np.maximum(gross_cost - per_person_support, MIN_NET_COST_YUAN)
         with np.errstate(over="ignore"):
             market = np.power(b.returns_to_scale * productivity / gross_cost, 1.0 / (1.0 - b.returns_to_scale))
-        planned = np.minimum(market * np.power(net_cost / gross_cost, b.labour_demand_elasticity), NUMERICAL_MAX_STAFF)
+        # (net / gross) ** elasticity, only where support lowers the cost (elsewhere exactly 1)
+        if np.ndim(net_cost) == 0:
+            market = market * np.power(net_cost / gross_cost, b.labour_demand_elasticity)
+        else:
+            supported = np.flatnonzero(net_cost != gross_cost)
+            if supported.size:
+                market[supported] *= np.power(net_cost[supported] / gross_cost, b.labour_demand_elasticity)
+        planned = np.minimum(market, NUMERICAL_MAX_STAFF)
         return np.where(self.growth_oriented[idx], planned, np.minimum(planned, b.lifestyle_max_staff))
 
     def close(self, exits: np.ndarray, month: int) -> None:
@@ -347,6 +381,7 @@ class FirmPopulation(FirmArrays):
         (``shedding_adjustment_share`` of an excess) each month, rounding at random, and hires
         only while its cash covers ``hiring_cash_buffer_months`` of the enlarged costs. A firm
         losing money with less than a month's costs in cash also sheds that share of its staff.
+        ``hire_u`` holds the month's rounding uniforms of firms ``idx`` (element j for ``idx[j]``).
         """
         b = self.behaviour
         current = self.employees[idx]
@@ -355,7 +390,7 @@ class FirmPopulation(FirmArrays):
         gross_cost = self.cost_per_person_yuan()
         target = self.planned_staff(idx, revenue_factor * self.planning_demand(demand), per_person_support)
         gap = target - employees
-        u = hire_u[idx]
+        u = hire_u
         hires = np.floor(b.hiring_adjustment_share * np.maximum(gap, 0.0) + u)
         affordable = np.floor(
             (cash / max(b.hiring_cash_buffer_months, 1e-9) - b.fixed_cost_yuan_month) / gross_cost

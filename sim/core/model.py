@@ -13,7 +13,9 @@ This module is the composition root: it is the only module of :mod:`sim.core` th
 Randomness comes only from generators spawned from one ``numpy.random.SeedSequence``: one
 stream for arrivals, one for founders' attributes, one for monthly firm shocks and one per lever,
 so that a lever switched on or off leaves every other random draw in place (common random
-numbers).
+numbers). The monthly firm shocks are a counter-based function of (the ``dynamics`` stream's key,
+firm slot, month) evaluated for the live firms only (:mod:`sim.core.firm_shocks`), so a firm gets the
+same shocks whatever else is alive.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from sim.calendar import month_range, parse_month
 from sim.core.allocator import keep_freed_memory
 from sim.core.bank import Bank
 from sim.core.context import CORE_STREAMS, Clock, Context, spawn_streams
+from sim.core.firm_shocks import HIRE_ROW, FirmShocks, stream_key
 from sim.core.firms import SHOCK_ROWS, FirmPopulation, MonthAccount
 from sim.core.mesa_core import mesa
 from sim.core.population import N_UNIFORMS
@@ -81,7 +84,7 @@ class StartupEcosystem(mesa.Model):
         self._per_person_order = sorted(self.programmes, key=lambda p: -p.monthly_phase)
         self.records: list[dict] = []
         self.high_tech_by_year: dict[int, int] = {}
-        self._draw_buffer = np.empty(0)
+        self.firm_shocks = FirmShocks(stream_key(streams["dynamics"]))
 
     def programme(self, name: str) -> Programme:
         """The programme of lever ``name``."""
@@ -119,8 +122,8 @@ class StartupEcosystem(mesa.Model):
         for programme in self.programmes:
             programme.pay_at_admission(admitted)
 
-        draws, hire_u = self._monthly_draws(pop.n)
-        account = self._operate(alive, draws)
+        draws = self._monthly_draws(alive)
+        account = self._operate(alive, draws[:SHOCK_ROWS])
         per_person_support = self._per_person_support(account)
         leaving = pop.leaving(account, per_person_support)
         staying = ~leaving
@@ -128,7 +131,7 @@ class StartupEcosystem(mesa.Model):
         self.bank.write_off(exits)
         pop.close(exits, self.clock.month)
         factor, demand = account.revenue_factor[staying], account.demand[staying]
-        staff = pop.hire_and_shed(survivors, hire_u, per_person_support[staying], factor, demand)
+        staff = pop.hire_and_shed(survivors, draws[HIRE_ROW][staying], per_person_support[staying], factor, demand)
         expected_revenue = factor * demand * pop.staff_power(staff)
         for programme in self.programmes:
             programme.annual_awards(survivors, expected_revenue)
@@ -143,21 +146,13 @@ class StartupEcosystem(mesa.Model):
         if t + 1 >= self.n_months:
             self.running = False
 
-    def _monthly_draws(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """The month's firm shocks for every arrived slot: :data:`SHOCK_ROWS` standard normals and a
-        uniform each.
+    def _monthly_draws(self, alive: np.ndarray) -> np.ndarray:
+        """The month's shocks of the live firms ``alive``: :data:`SHOCK_ROWS` rows of standard
+        normals and a row of hiring uniforms (row ``HIRE_ROW``), column j for firm ``alive[j]``.
 
-        The same numbers as ``standard_normal((SHOCK_ROWS, n))`` then ``random(n)``, drawn into a
-        buffer reused from month to month instead of new arrays.
+        A function of (this run's key, slot, month) only (:class:`sim.core.firm_shocks.FirmShocks`).
         """
-        rows = SHOCK_ROWS + 1
-        if self._draw_buffer.size < rows * n:
-            self._draw_buffer = np.empty(rows * max(n, self.population.capacity))
-        rng = self.streams["dynamics"]
-        normals, uniforms = self._draw_buffer[: SHOCK_ROWS * n], self._draw_buffer[SHOCK_ROWS * n : rows * n]
-        rng.standard_normal(out=normals)
-        rng.random(out=uniforms)
-        return normals.reshape(SHOCK_ROWS, n), uniforms
+        return self.firm_shocks.draws(alive, self.clock.month)
 
     # ------------------------------------------------------------- arrivals
     def _arrive(self) -> np.ndarray:

@@ -2,9 +2,10 @@
 
 Every nascent founder gets a slot when they arrive; the slot becomes a firm if they register.
 All per-person random numbers are drawn at arrival, in a fixed block per person, from uniforms
-(transformed by inverse CDFs). Monthly firm-level shocks are drawn for *every* slot that has
-arrived, alive or not. Arrivals do not depend on policy, so slot ``i`` is the same person in
-every scenario run with the same seed: scenario differences are paired (common random numbers).
+(transformed by inverse CDFs). Monthly firm-level shocks are a function of (run, slot, month)
+(:mod:`sim.core.firm_shocks`). Arrivals do not depend on policy, so slot ``i`` is the same person,
+meeting the same shocks, in every scenario run with the same seed: scenario differences are paired
+(common random numbers).
 
 :class:`FirmArrays` holds the arrays, the arrivals, the firm economics and the firm table; its
 subclass :class:`sim.core.firms.FirmPopulation` adds the firm rules and the only methods through

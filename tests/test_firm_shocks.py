@@ -1,0 +1,100 @@
+"""The counter-based monthly firm shocks of :mod:`sim.core.firm_shocks`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from sim.core.context import CORE_STREAMS, spawn_streams
+from sim.core.firm_shocks import BLOCK, DRAW_ROWS, HIRE_ROW, SHOCK_ROWS, FirmShocks, stream_key
+
+MONTH = 2018 * 12 + 3
+
+
+def shocks(seed: int) -> FirmShocks:
+    """The monthly shocks of a run with root seed ``seed``."""
+    return FirmShocks(stream_key(spawn_streams(seed, CORE_STREAMS)["dynamics"]))
+
+
+def monthly_draws(generator: FirmShocks, slots: np.ndarray, month: int) -> np.ndarray:
+    """The draws of ``slots`` in ``month`` from a fresh copy of ``generator`` (nothing kept)."""
+    return FirmShocks(generator.key).draws(slots, month)
+
+
+def test_same_seed_gives_identical_shocks_and_other_seeds_differ():
+    slots = np.arange(5_000, dtype=np.int64)
+    first = monthly_draws(shocks(7), slots, MONTH)
+    assert first.shape == (DRAW_ROWS, slots.size)
+    np.testing.assert_array_equal(first, monthly_draws(shocks(7), slots, MONTH))
+    other = monthly_draws(shocks(8), slots, MONTH)
+    assert (first != other).mean() > 0.999
+    next_month = monthly_draws(shocks(7), slots, MONTH + 1)
+    assert (first != next_month).mean() > 0.999
+
+
+def test_a_slots_shocks_do_not_depend_on_which_other_slots_are_alive():
+    rng = np.random.default_rng(3)
+    everyone = np.arange(20_000, dtype=np.int64)
+    alive = np.sort(rng.choice(everyone, size=3_000, replace=False))
+    few = alive[::7]
+    full = monthly_draws(shocks(1), everyone, MONTH)
+    np.testing.assert_array_equal(monthly_draws(shocks(1), alive, MONTH), full[:, alive])
+    np.testing.assert_array_equal(monthly_draws(shocks(1), few, MONTH), full[:, few])
+    assert monthly_draws(shocks(1), np.zeros(0, dtype=np.int64), MONTH).shape == (DRAW_ROWS, 0)
+    # across the blocks the computation works in
+    many = np.arange(BLOCK + 5_000, dtype=np.int64)
+    edge = many[BLOCK - 5 : BLOCK + 5]
+    np.testing.assert_array_equal(monthly_draws(shocks(1), many, MONTH)[:, edge], monthly_draws(shocks(1), edge, MONTH))
+
+
+def test_rows_are_standard_normal_and_uniform_and_uncorrelated():
+    draws = monthly_draws(shocks(2), np.arange(200_000, dtype=np.int64), MONTH)
+    for row in range(SHOCK_ROWS):
+        assert stats.kstest(draws[row], "norm").pvalue > 1e-3, row
+    assert stats.kstest(draws[HIRE_ROW], "uniform").pvalue > 1e-3
+    counts = np.histogram(draws[HIRE_ROW], bins=50, range=(0.0, 1.0))[0]
+    assert stats.chisquare(counts).pvalue > 1e-3
+    assert ((draws[HIRE_ROW] >= 0.0) & (draws[HIRE_ROW] < 1.0)).all()
+    correlation = np.corrcoef(draws) - np.eye(DRAW_ROWS)
+    assert np.abs(correlation).max() < 0.015  # about 6 standard errors of 200,000 pairs
+    # the same slot in successive months is uncorrelated too
+    later = monthly_draws(shocks(2), np.arange(200_000, dtype=np.int64), MONTH + 1)
+    assert abs(np.corrcoef(draws[0], later[0])[0, 1]) < 0.015
+
+
+def test_the_slot_hashes_kept_from_month_to_month_give_the_same_draws_as_fresh_ones():
+    generator = shocks(4)
+    early = np.arange(0, 300, dtype=np.int64)
+    generator.draws(early, MONTH)  # keeps the hashes of slots 0-299 (and a margin)
+    later = np.arange(150, 5_000, 3, dtype=np.int64)
+    np.testing.assert_array_equal(generator.draws(later, MONTH + 1), monthly_draws(shocks(4), later, MONTH + 1))
+
+
+def test_the_generator_follows_its_documented_definition():
+    """SplitMix64 words of (key, slot, month) and their transforms, written out for one slot."""
+    mask = (1 << 64) - 1
+    gamma = 0x9E3779B97F4A7C15
+
+    def mix(z: int) -> int:
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+        return z ^ (z >> 31)
+
+    generator = shocks(5)
+    slots = np.arange(1_230, 1_250)  # some of them need a second point (21.5% per pair)
+    all_draws = generator.draws(slots, MONTH)
+    for j, slot in enumerate(slots.tolist()):
+        h = mix((mix((generator.key + gamma * (slot + 1)) & mask) + gamma * (MONTH + 1)) & mask)
+        draws = all_draws[:, j]
+        assert draws[HIRE_ROW] == (mix((h + gamma) & mask) >> 11) * 2.0**-53
+        for pair in range(2):
+            for attempt in range(100):
+                word = mix((h + gamma * (2 + pair + 2 * attempt)) & mask)
+                v1, v2 = (((word >> 32) + 0.5) * 2.0**-31 - 1.0, ((word & 0xFFFFFFFF) + 0.5) * 2.0**-31 - 1.0)
+                r2 = v1 * v1 + v2 * v2
+                if r2 < 1.0:
+                    break
+            factor = np.sqrt(-2.0 * np.log(r2) / r2)
+            assert draws[2 * pair] == pytest.approx(v1 * factor, rel=1e-12, abs=1e-12)
+            assert draws[2 * pair + 1] == pytest.approx(v2 * factor, rel=1e-12, abs=1e-12)
