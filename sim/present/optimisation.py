@@ -92,8 +92,9 @@ def fig_frontier(result: OptimisationResult, objective: str | None = None, years
         lever = table["tag"].iloc[i].removeprefix(ALONE)
         ax.annotate(names.get(lever, lever), (cost.iloc[i], y.iloc[i]),
                     fontsize=7, xytext=(4, 3), textcoords="offset points")
-    ax.axvline(settings.budget_yuan / 1e6, color="0.4", ls="--", lw=1, label="budget")
-    ax.set_xlabel("fiscal cost, million yuan per year (whole district)")
+    ax.axvline(settings.budget_yuan / 1e6, color="0.4", ls="--", lw=1,
+               label="budget of the programme lines (mandates such as rent waivers come on top)")
+    ax.set_xlabel("fiscal cost, million yuan per year (whole district, mandates included)")
     ax.set_ylabel(f"{label(objective)} (whole district, end of period)")
     stat = "mean" if settings.statistic == "mean" else "10th percentile"
     ax.set_title(f"Which mixes buy the most {label(objective)} for the money? Budget "
