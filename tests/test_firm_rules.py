@@ -159,3 +159,50 @@ def test_training_and_incubation_mark_the_founder_supported_by_their_programme_a
     assert firms.first_support_by_programme[incubation, :2].tolist() == [NOT_SET, MONTH + 1]
     firms.raise_productivity(np.array([0]), 0.03)
     assert firms.log_boost[0] == pytest.approx(0.07)
+
+
+def factor_for(firms: FirmPopulation, target: float, planned_demand: float = 1.0) -> float:
+    """Revenue factor at which a growth-oriented firm without support plans ``target`` persons."""
+    beta = firms.behaviour.returns_to_scale
+    return PERSON_YUAN / beta * target ** (1 - beta) / planned_demand
+
+
+def test_hiring_and_shedding_close_a_share_of_the_gap_round_at_random_and_respect_cash_and_one_person():
+    """Each firm isolates one rule; shares 0.5 (hiring) and 0.25 (shedding), a 2-month cash buffer."""
+    firms = population(11, hiring_adjustment_share=0.5, shedding_adjustment_share=0.25, hiring_cash_buffer_months=2.0)
+    idx = np.arange(11)
+    # target 12.4 for firms 0-4 (gap 8.4 from 4 persons: 4.2 hires before rounding), 3.4 for 5-6,
+    # 7.4 for 7-9, almost nothing for 10
+    target = np.array([12.4] * 5 + [3.4] * 2 + [7.4] * 3 + [0.01])
+    staff = np.array([4, 4, 4, 4, 4, 12, 12, 8, 8, 8, 1])
+    u = np.array([0.15, 0.85, 0.85, 0.85, 0.85, 0.15, 0.9, 0.3, 0.3, 0.3, 0.9])
+    demand = np.array([1.0, 1.0, 1.0, 1.0, 0.6, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0])
+    planned_demand = 1 - 0.5 * (1 - demand)  # half of a shock passes into the plan
+    factor = np.array([factor_for(firms, t, p) for t, p in zip(target, planned_demand, strict=True)])
+    firms.employees[idx] = staff
+    firms.peak_employees[idx] = [4, 4, 4, 4, 4, 14, 12, 8, 8, 8, 1]
+    firms.last_profit[idx] = [1.0] * 7 + [-1.0, -1.0, 1.0, -1.0]
+    month_of_costs = staff * PERSON_YUAN + 6_000.0
+    firms.cash[idx] = 1e9
+    firms.cash[2] = 2 * (6_000.0 + 6.5 * PERSON_YUAN)  # a buffer for 6 persons: 2 hires
+    firms.cash[3] = 2 * (6_000.0 + 3.5 * PERSON_YUAN)  # not even the 4 it has: no hire, no shedding
+    firms.cash[7] = firms.cash[9] = month_of_costs[7] - 1.0  # losing money (7) or not (9), under a month's costs
+    firms.cash[8] = month_of_costs[8] + 1.0  # losing money, over a month's costs
+    firms.cash[10] = 0.0
+    new = firms.hire_and_shed(idx, u, np.zeros(11), factor, demand)
+    expected = [
+        4 + 4,  # floor(4.2 + 0.15)
+        4 + 5,  # floor(4.2 + 0.85)
+        4 + 2,  # wants 5, cash for 2
+        4,  # cash for fewer than it has: no hire, and a firm short of staff does not shed
+        4 + 5,  # the same gap at demand 0.6: the plan sees demand 0.8
+        12 - 2,  # floor(0.25 x 8.6 + 0.15)
+        12 - 3,  # floor(0.25 x 8.6 + 0.9)
+        8 - 2,  # distressed: floor(0.25 x (8 - 1) + 0.3) rather than floor(0.25 x 0.6 + 0.3) = 0
+        8,  # losing money with more than a month's costs in cash: not distressed
+        8,  # under a month's costs but profitable: not distressed
+        1,  # never below one person
+    ]
+    assert new.tolist() == expected
+    assert firms.employees[:11].tolist() == expected
+    assert firms.peak_employees[:11].tolist() == [8, 9, 6, 4, 9, 14, 12, 8, 8, 8, 1]
