@@ -42,7 +42,7 @@ def month(ctx: Context, firms: FirmPopulation, programme: JobRetentionProgramme,
     ctx.clock = Clock(month=APRIL + since_start, t=since_start, relief_months_since_start=since_start)
     programme.start_month()
     alive = np.flatnonzero(firms.alive[: firms.n])
-    account = firms.open_account(alive, np.zeros((SHOCK_ROWS, firms.n)), 0.0, np.ones(alive.size), ctx.clock.month)
+    account = firms.open_account(alive, np.zeros((SHOCK_ROWS, alive.size)), 0.0, np.ones(alive.size), ctx.clock.month)
     return programme.pay_monthly(account)
 
 
@@ -96,6 +96,41 @@ def test_per_person_support_lowers_the_cost_of_keeping_staff_only_in_the_payment
     off = JobRetentionProgramme(ctx, JobRetention(enabled=False))
     off.start_month()
     assert not off.planned_per_person_support_yuan(account).any() and not off.pay_monthly(account).any()
+
+
+def test_entitlement_at_the_lay_off_limit_for_one_person_firms_and_only_for_firms_operating_at_the_start():
+    rows = [
+        {"sector": CONSUMER, "staff": 10},  # sheds exactly half: at the limit, still entitled
+        {"sector": CONSUMER, "staff": 10},  # sheds 6 of 10: over the limit
+        {"sector": CONSUMER, "staff": 1},  # a one-person firm keeps its one person: 600 / 3 a month
+        {"sector": CONSUMER, "staff": 10},  # arrived before the shock but opens only after it began
+    ]
+    firms = hand_made_firms(rows)
+    firms.alive[3] = False
+    ctx = Context.standalone(firms, month=APRIL)
+    programme = JobRetentionProgramme(ctx, JobRetention(enabled=True, max_layoff_share=0.5, annual_budget_yuan=1e9))
+    month(ctx, firms, programme, 0)
+    firms.employees[:2] = [5, 4]
+    firms.alive[3] = True
+    np.testing.assert_allclose(month(ctx, firms, programme, 1), [1_000.0, 0.0, 200.0, 0.0])
+
+
+def test_firms_founded_after_the_shock_began_and_firms_at_their_cap_get_nothing_more():
+    firms = hand_made_firms([{"sector": CONSUMER, "staff": 10}])
+    ctx = Context.standalone(firms, month=APRIL)
+    settings = JobRetention(enabled=True, max_yuan_per_firm=3_000.0, annual_budget_yuan=1e9)
+    programme = JobRetentionProgramme(ctx, settings)
+    np.testing.assert_allclose(month(ctx, firms, programme, 0), [2_000.0])
+    later = firms.arrive(APRIL, np.full((1, N_UNIFORMS), 0.5))  # the slot after the last one counted
+    firms.registered[later] = firms.alive[later] = True
+    firms.sector[later], firms.employees[later], firms.u_take_up[later] = CONSUMER, 10, 0.0
+    np.testing.assert_allclose(month(ctx, firms, programme, 1), [1_000.0, 0.0])  # the cap binds
+    ctx.clock = Clock(month=APRIL + 2, t=2, relief_months_since_start=2)
+    programme.start_month()
+    account = firms.open_account(np.arange(2), np.zeros((SHOCK_ROWS, 2)), 0.0, np.ones(2), APRIL + 2)
+    # at the cap: no more subsidy, so none lowers the cost of keeping staff either
+    assert not programme.per_person_support_yuan(account).any()
+    assert not programme.pay_monthly(account).any()
 
 
 @pytest.fixture(scope="module")
