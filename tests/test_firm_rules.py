@@ -184,7 +184,7 @@ def test_hiring_and_shedding_close_a_share_of_the_gap_round_at_random_and_respec
     firms.last_profit[idx] = [1.0] * 7 + [-1.0, -1.0, 1.0, -1.0]
     month_of_costs = staff * PERSON_YUAN + 6_000.0
     firms.cash[idx] = 1e9
-    firms.cash[2] = 2 * (6_000.0 + 6.5 * PERSON_YUAN)  # a buffer for 6 persons: 2 hires
+    firms.cash[2] = 2 * (6_000.0 + 5.5 * PERSON_YUAN)  # a buffer for 5 persons: 1 hire
     firms.cash[3] = 2 * (6_000.0 + 3.5 * PERSON_YUAN)  # not even the 4 it has: no hire, no shedding
     firms.cash[7] = firms.cash[9] = month_of_costs[7] - 1.0  # losing money (7) or not (9), under a month's costs
     firms.cash[8] = month_of_costs[8] + 1.0  # losing money, over a month's costs
@@ -193,7 +193,7 @@ def test_hiring_and_shedding_close_a_share_of_the_gap_round_at_random_and_respec
     expected = [
         4 + 4,  # floor(4.2 + 0.15)
         4 + 5,  # floor(4.2 + 0.85)
-        4 + 2,  # wants 5, cash for 2
+        4 + 1,  # wants 5, cash for 1
         4,  # cash for fewer than it has: no hire, and a firm short of staff does not shed
         4 + 5,  # the same gap at demand 0.6: the plan sees demand 0.8
         12 - 2,  # floor(0.25 x 8.6 + 0.15)
@@ -205,4 +205,11 @@ def test_hiring_and_shedding_close_a_share_of_the_gap_round_at_random_and_respec
     ]
     assert new.tolist() == expected
     assert firms.employees[:11].tolist() == expected
-    assert firms.peak_employees[:11].tolist() == [8, 9, 6, 4, 9, 14, 12, 8, 8, 8, 1]
+    assert firms.peak_employees[:11].tolist() == [8, 9, 5, 4, 9, 14, 12, 8, 8, 8, 1]
+    # a buffer of half a month's costs: cash for 6.5 persons at 0.5 x their costs
+    short = population(1, hiring_adjustment_share=0.5, hiring_cash_buffer_months=0.5)
+    short.employees[0] = 4
+    short.cash[0] = 0.5 * (6_000.0 + 6.5 * PERSON_YUAN)
+    short.last_profit[0] = 1.0
+    staff = short.hire_and_shed(np.arange(1), np.array([0.85]), np.zeros(1), np.array([factor[1]]), np.ones(1))
+    assert staff.tolist() == [6]
