@@ -169,27 +169,28 @@ def factor_for(firms: FirmPopulation, target: float, planned_demand: float = 1.0
 
 def test_hiring_and_shedding_close_a_share_of_the_gap_round_at_random_and_respect_cash_and_one_person():
     """Each firm isolates one rule; shares 0.5 (hiring) and 0.25 (shedding), a 2-month cash buffer."""
-    firms = population(11, hiring_adjustment_share=0.5, shedding_adjustment_share=0.25, hiring_cash_buffer_months=2.0)
-    idx = np.arange(11)
+    firms = population(12, hiring_adjustment_share=0.5, shedding_adjustment_share=0.25, hiring_cash_buffer_months=2.0)
+    idx = np.arange(12)
     # target 12.4 for firms 0-4 (gap 8.4 from 4 persons: 4.2 hires before rounding), 3.4 for 5-6,
-    # 7.4 for 7-9, almost nothing for 10
-    target = np.array([12.4] * 5 + [3.4] * 2 + [7.4] * 3 + [0.01])
-    staff = np.array([4, 4, 4, 4, 4, 12, 12, 8, 8, 8, 1])
-    u = np.array([0.15, 0.85, 0.85, 0.85, 0.85, 0.15, 0.9, 0.3, 0.3, 0.3, 0.9])
-    demand = np.array([1.0, 1.0, 1.0, 1.0, 0.6, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0])
+    # 7.4 for 7-9 and 11, almost nothing for 10
+    target = np.array([12.4] * 5 + [3.4] * 2 + [7.4] * 3 + [0.01, 7.4])
+    staff = np.array([4, 4, 4, 4, 4, 12, 12, 8, 8, 8, 1, 8])
+    u = np.array([0.15, 0.85, 0.85, 0.85, 0.85, 0.15, 0.9, 0.3, 0.3, 0.3, 0.9, 0.8])
+    demand = np.array([1.0, 1.0, 1.0, 1.0, 0.6, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0])
     planned_demand = 1 - 0.5 * (1 - demand)  # half of a shock passes into the plan
     factor = np.array([factor_for(firms, t, p) for t, p in zip(target, planned_demand, strict=True)])
     firms.employees[idx] = staff
-    firms.peak_employees[idx] = [4, 4, 4, 4, 4, 14, 12, 8, 8, 8, 1]
-    firms.last_profit[idx] = [1.0] * 7 + [-1.0, -1.0, 1.0, -1.0]
+    firms.peak_employees[idx] = [4, 4, 4, 4, 4, 14, 12, 8, 8, 8, 1, 8]
+    firms.last_profit[idx] = [1.0] * 7 + [-1.0, -1.0, 1.0, -1.0, -1.0]
     month_of_costs = staff * PERSON_YUAN + 6_000.0
     firms.cash[idx] = 1e9
     firms.cash[2] = 2 * (6_000.0 + 5.5 * PERSON_YUAN)  # a buffer for 5 persons: 1 hire
     firms.cash[3] = 2 * (6_000.0 + 3.5 * PERSON_YUAN)  # not even the 4 it has: no hire, no shedding
-    firms.cash[7] = firms.cash[9] = month_of_costs[7] - 1.0  # losing money (7) or not (9), under a month's costs
+    # under a month's costs: losing money (7, 11) or not (9)
+    firms.cash[7] = firms.cash[9] = firms.cash[11] = month_of_costs[7] - 1.0
     firms.cash[8] = month_of_costs[8] + 1.0  # losing money, over a month's costs
     firms.cash[10] = 0.0
-    new = firms.hire_and_shed(idx, u, np.zeros(11), factor, demand)
+    new = firms.hire_and_shed(idx, u, np.zeros(12), factor, demand)
     expected = [
         4 + 4,  # floor(4.2 + 0.15)
         4 + 5,  # floor(4.2 + 0.85)
@@ -202,14 +203,16 @@ def test_hiring_and_shedding_close_a_share_of_the_gap_round_at_random_and_respec
         8,  # losing money with more than a month's costs in cash: not distressed
         8,  # under a month's costs but profitable: not distressed
         1,  # never below one person
+        8 - 2,  # distressed: floor(0.25 x (8 - 1) + 0.8)
     ]
     assert new.tolist() == expected
-    assert firms.employees[:11].tolist() == expected
-    assert firms.peak_employees[:11].tolist() == [8, 9, 5, 4, 9, 14, 12, 8, 8, 8, 1]
-    # a buffer of half a month's costs: cash for 6.5 persons at 0.5 x their costs
-    short = population(1, hiring_adjustment_share=0.5, hiring_cash_buffer_months=0.5)
-    short.employees[0] = 4
-    short.cash[0] = 0.5 * (6_000.0 + 6.5 * PERSON_YUAN)
-    short.last_profit[0] = 1.0
-    staff = short.hire_and_shed(np.arange(1), np.array([0.85]), np.zeros(1), np.array([factor[1]]), np.ones(1))
-    assert staff.tolist() == [6]
+    assert firms.employees[:12].tolist() == expected
+    assert firms.peak_employees[:12].tolist() == [8, 9, 5, 4, 9, 14, 12, 8, 8, 8, 1, 8]
+    # a buffer of half a month's costs (firm 0: cash for 6.5 persons at 0.5 x their costs), and
+    # shedding half the excess: a firm of two with no market sheds floor(0.5 x 1.99 + 0.5) = 1, not 2
+    other = population(2, hiring_adjustment_share=0.5, shedding_adjustment_share=0.5, hiring_cash_buffer_months=0.5)
+    other.employees[:2] = [4, 2]
+    other.cash[:2] = [0.5 * (6_000.0 + 6.5 * PERSON_YUAN), 1e9]
+    other.last_profit[:2] = 1.0
+    factor = np.array([factor[1], factor_for(other, 0.01)])
+    assert other.hire_and_shed(np.arange(2), np.array([0.85, 0.5]), np.zeros(2), factor, np.ones(2)).tolist() == [6, 1]
