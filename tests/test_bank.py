@@ -304,3 +304,22 @@ def test_commitments_count_only_outstanding_guaranteed_loans_and_nothing_when_di
     assert subsidy_yuan > 0
     programme.enabled = False
     assert programme.commitments_yuan() == (0.0, 0.0)
+
+
+def test_booking_loans_marks_guaranteed_or_subsidised_borrowers_supported_and_adds_up_what_was_lent():
+    ctx, firms, bank = bank_world(3)
+    idx = np.arange(3)
+    guaranteed = np.array([True, False, False])
+    subsidised = np.array([False, True, False])
+    firms.book_loan(idx, np.full(3, 24_000.0), 3.0, 24, MONTH, guaranteed, subsidised)
+    row = firms.programme_row("loan_interest_subsidy")
+    assert firms.first_support_month[:3].tolist() == [MONTH, MONTH, NOT_SET]
+    assert firms.first_support_by_programme[row, :3].tolist() == [MONTH, MONTH, NOT_SET]
+    assert firms.startup_loan[:3].tolist() == [True, True, False]  # a market loan is not public support
+    np.testing.assert_allclose(firms.loan_instalment[:3], 1_000.0)
+    np.testing.assert_allclose(firms.cash[:3], 124_000.0)
+    # a later loan to the first firm (its first repaid): the total lent adds up
+    firms.loan_balance[0] = 0.0
+    firms.book_loan(idx[:1], np.array([12_000.0]), 3.0, 12, MONTH + 13, guaranteed[:1], subsidised[:1])
+    np.testing.assert_allclose(firms.loan_disbursed_total[:3], [36_000.0, 24_000.0, 24_000.0])
+    assert firms.first_support_by_programme[row, 0] == MONTH
