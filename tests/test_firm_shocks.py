@@ -42,6 +42,7 @@ def test_a_slots_shocks_do_not_depend_on_which_other_slots_are_alive():
     np.testing.assert_array_equal(monthly_draws(shocks(1), alive, MONTH), full[:, alive])
     np.testing.assert_array_equal(monthly_draws(shocks(1), few, MONTH), full[:, few])
     assert monthly_draws(shocks(1), np.zeros(0, dtype=np.int64), MONTH).shape == (DRAW_ROWS, 0)
+    np.testing.assert_array_equal(monthly_draws(shocks(1), alive[5:6], MONTH), full[:, alive[5:6]])  # one live firm
     # across the blocks the computation works in
     many = np.arange(BLOCK + 5_000, dtype=np.int64)
     edge = many[BLOCK - 5 : BLOCK + 5]
@@ -82,7 +83,8 @@ def test_the_generator_follows_its_documented_definition():
         return z ^ (z >> 31)
 
     generator = shocks(5)
-    slots = np.arange(1_230, 1_250)  # some of them need a second point (21.5% per pair)
+    # the first slots, and some that need a second point (21.5% per pair)
+    slots = np.concatenate([np.arange(3), np.arange(1_230, 1_250)])
     all_draws = generator.draws(slots, MONTH)
     for j, slot in enumerate(slots.tolist()):
         h = mix((mix((generator.key + gamma * (slot + 1)) & mask) + gamma * (MONTH + 1)) & mask)
@@ -98,3 +100,11 @@ def test_the_generator_follows_its_documented_definition():
             factor = np.sqrt(-2.0 * np.log(r2) / r2)
             assert draws[2 * pair] == pytest.approx(v1 * factor, rel=1e-12, abs=1e-12)
             assert draws[2 * pair + 1] == pytest.approx(v2 * factor, rel=1e-12, abs=1e-12)
+
+
+def test_the_key_is_the_first_64_bit_word_of_the_dynamics_generator():
+    for seed in (0, 1, 20181):
+        streams = spawn_streams(seed, CORE_STREAMS)
+        key = stream_key(streams["dynamics"])
+        assert key == int(spawn_streams(seed, CORE_STREAMS)["dynamics"].bit_generator.random_raw())
+        assert FirmShocks(key).key == key
