@@ -226,21 +226,21 @@ def test_the_months_productivity_and_revenue_move_with_each_of_their_own_shocks(
                 "mature_productivity_drift_annual": 0.024}
     firms = population(2, **settings)
     idx = np.arange(2)
-    firms.employees[idx] = [2, 40]
+    firms.employees[idx] = [1, 40]
     firms.start_month[idx] = [MONTH - 59, MONTH - 60]  # the second is past its start-up years
     firms.log_quality_entry[idx] = 0.1
     firms.log_quality_permanent[idx] = 0.3
     firms.log_quality[idx] = 0.5
     shocks = np.array([[0.3, -0.2], [0.5, 1.0], [-0.7, 0.4], [1.5, -2.0]])
     account = firms.open_account(idx, shocks, 0.0, np.ones(2), MONTH)
-    drift_sd = 0.02 * (np.array([2.0, 40.0]) / 10) ** -0.18
+    drift_sd = 0.02 * (np.array([1.0, 40.0]) / 10) ** -0.18
     permanent = 0.1 + 0.95 ** (1 / 12) * 0.2 + drift_sd * shocks[2] - [0.0, 0.024 / 12]
     log_quality = permanent + 0.5 ** (1 / 12) * 0.2 + 0.1 * shocks[0]
     np.testing.assert_allclose(firms.log_quality_permanent[:2], permanent, rtol=1e-12)
     np.testing.assert_allclose(firms.log_quality[:2], log_quality, rtol=1e-12)
     np.testing.assert_allclose(account.productivity_deviation, log_quality - permanent, rtol=1e-12)
     noise = np.exp(0.2 * shocks[1] - 0.5 * 0.2**2)
-    revenue = firms.revenue_factor(idx, MONTH) * np.array([2.0, 40.0]) ** firms.behaviour.returns_to_scale * noise
+    revenue = firms.revenue_factor(idx, MONTH) * np.array([1.0, 40.0]) ** firms.behaviour.returns_to_scale * noise
     np.testing.assert_allclose(account.revenue_yuan, revenue, rtol=1e-12)
-    np.testing.assert_allclose(account.wages_yuan, [2 * 10_400.0, 40 * 10_400.0])
+    np.testing.assert_allclose(account.wages_yuan, [10_400.0, 40 * 10_400.0])
     np.testing.assert_array_equal(account.exit_draw, shocks[3])
