@@ -232,7 +232,8 @@ def test_the_months_productivity_and_revenue_move_with_each_of_their_own_shocks(
     firms.log_quality_permanent[idx] = 0.3
     firms.log_quality[idx] = 0.5
     shocks = np.array([[0.3, -0.2], [0.5, 1.0], [-0.7, 0.4], [1.5, -2.0]])
-    account = firms.open_account(idx, shocks, 0.0, np.ones(2), MONTH)
+    demand = np.array([1.0, 0.8])
+    account = firms.open_account(idx, shocks, 0.05, demand, MONTH)  # a programme's gain of 0.05 this month
     drift_sd = 0.02 * (np.array([1.0, 40.0]) / 10) ** -0.18
     permanent = 0.1 + 0.95 ** (1 / 12) * 0.2 + drift_sd * shocks[2] - [0.0, 0.024 / 12]
     log_quality = permanent + 0.5 ** (1 / 12) * 0.2 + 0.1 * shocks[0]
@@ -240,7 +241,9 @@ def test_the_months_productivity_and_revenue_move_with_each_of_their_own_shocks(
     np.testing.assert_allclose(firms.log_quality[:2], log_quality, rtol=1e-12)
     np.testing.assert_allclose(account.productivity_deviation, log_quality - permanent, rtol=1e-12)
     noise = np.exp(0.2 * shocks[1] - 0.5 * 0.2**2)
-    revenue = firms.revenue_factor(idx, MONTH) * np.array([1.0, 40.0]) ** firms.behaviour.returns_to_scale * noise
+    factor = firms.revenue_factor(idx, MONTH) * np.exp(0.05)
+    np.testing.assert_allclose(account.revenue_factor, factor, rtol=1e-12)
+    revenue = factor * demand * np.array([1.0, 40.0]) ** firms.behaviour.returns_to_scale * noise
     np.testing.assert_allclose(account.revenue_yuan, revenue, rtol=1e-12)
     np.testing.assert_allclose(account.wages_yuan, [10_400.0, 40 * 10_400.0])
     np.testing.assert_array_equal(account.exit_draw, shocks[3])
