@@ -14,7 +14,7 @@ Design decisions (all documented in the output files too):
   parameters, not sampling noise. Four extra replications of the unchanged scenario (seeds 0-3 of
   the root) measure the seed-to-seed noise, reported next to the effects.
 * **Policy comparison.** For each design point the scenario *and* its no-policy counterpart (all
-  seven programmes disabled, :func:`sim.scenario.editing.no_policy`) run with the same seed; ``additional_jobs`` is the
+  every programme disabled, :func:`sim.scenario.editing.no_policy`) run with the same seed; ``additional_jobs`` is the
   difference in ``jobs_created``. Disabled programmes' own parameters cannot act, so the
   counterpart resets them to the scenario's values: design points that differ only in policy
   parameters share one counterpart run (named ``nopolicy_<hash>``).
