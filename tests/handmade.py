@@ -60,4 +60,4 @@ def world(
 def account_of(firms: FirmPopulation, month: int = MONTH):
     """The month's operating account of the live firms, without shocks and at full demand."""
     alive = np.flatnonzero(firms.alive[: firms.n])
-    return firms.open_account(alive, np.zeros((SHOCK_ROWS, firms.n)), 0.0, np.ones(alive.size), month)
+    return firms.open_account(alive, np.zeros((SHOCK_ROWS, alive.size)), 0.0, np.ones(alive.size), month)

@@ -60,7 +60,7 @@ def test_programme_runs_every_hook_on_a_hand_made_population(name):
     programme.pay_at_opening(alive[:2])
     admitted = programme.admit(alive)
     programme.pay_at_admission(admitted)
-    account = firms.open_account(alive, np.zeros((SHOCK_ROWS, firms.n)), 0.0, np.ones(alive.size), DECEMBER)
+    account = firms.open_account(alive, np.zeros((SHOCK_ROWS, alive.size)), 0.0, np.ones(alive.size), DECEMBER)
     credited = programme.pay_monthly(account)
     assert credited is None or credited.shape == alive.shape
     per_person = programme.per_person_support_yuan(account)
@@ -84,7 +84,7 @@ def test_disabled_programmes_pay_nothing():
         getattr(policy, name).enabled = False
     programmes = build_programmes(ctx, policy)
     alive = np.flatnonzero(firms.alive[: firms.n])
-    account = firms.open_account(alive, np.zeros((SHOCK_ROWS, firms.n)), 0.0, np.ones(alive.size), DECEMBER)
+    account = firms.open_account(alive, np.zeros((SHOCK_ROWS, alive.size)), 0.0, np.ones(alive.size), DECEMBER)
     for programme in programmes:
         programme.connect_lender(bank)
         programme.pay_at_opening(alive)

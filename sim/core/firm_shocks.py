@@ -53,6 +53,14 @@ _LOW32 = np.uint64(0xFFFFFFFF)
 _UNIT53, _UNIT32 = 2.0**-53, 2.0**-32
 
 
+def _centred(half: np.ndarray) -> np.ndarray:
+    """32-bit halves as points of (-1, 1): ``2 (half + 0.5) / 2**32 - 1``, exact in float64."""
+    v = half.astype(np.float64)
+    v *= 2.0 * _UNIT32
+    v += _UNIT32 - 1.0
+    return v
+
+
 def _word(value: int) -> np.uint64:
     """``value`` modulo 2**64 as a numpy ``uint64``."""
     return np.uint64(value & _MASK64)
@@ -130,12 +138,7 @@ class FirmShocks:
             part = h if todo is None else h[todo]
             word = part + _word(_GAMMA * (2 + pair + 2 * attempt))
             mix(word)
-            v1 = (word >> _S32).astype(np.float64)
-            v1 *= 2.0 * _UNIT32
-            v1 += _UNIT32 - 1.0  # 2 (high + 0.5) / 2**32 - 1, exact
-            v2 = (word & _LOW32).astype(np.float64)
-            v2 *= 2.0 * _UNIT32
-            v2 += _UNIT32 - 1.0
+            v1, v2 = _centred(word >> _S32), _centred(word & _LOW32)
             r2 = v1 * v1
             r2 += v2 * v2
             outside = r2 >= 1.0

@@ -23,6 +23,7 @@ __all__ = [
     "survival_at",
     "target_attainment",
     "target_rows",
+    "targets_frame",
 ]
 
 EXTRA_METRICS: tuple[str, ...] = tuple(o.name for o in OUTCOMES if not o.headline)
@@ -259,8 +260,13 @@ def target_rows(targets, metrics: dict[str, float], scale: float = 1.0) -> list[
     return rows
 
 
-def target_attainment(targets, metrics: dict[str, float], scale: float = 1.0) -> pd.DataFrame:
-    """:func:`target_rows` as a table (columns :data:`TARGET_COLUMNS`)."""
+def targets_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Target attainment rows (:func:`target_rows`) as a pandas table (columns :data:`TARGET_COLUMNS`)."""
     import pandas as pd
 
-    return pd.DataFrame(target_rows(targets, metrics, scale), columns=list(TARGET_COLUMNS))
+    return pd.DataFrame(rows, columns=list(TARGET_COLUMNS))
+
+
+def target_attainment(targets, metrics: dict[str, float], scale: float = 1.0) -> pd.DataFrame:
+    """:func:`target_rows` as a table (columns :data:`TARGET_COLUMNS`)."""
+    return targets_frame(target_rows(targets, metrics, scale))

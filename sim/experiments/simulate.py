@@ -14,10 +14,10 @@ import numpy as np
 from sim.core.model import StartupEcosystem
 from sim.experiments.metrics import (
     METRIC_MONTHLY_COLUMNS,
-    TARGET_COLUMNS,
     headline_metrics,
     monthly_columns,
     target_rows,
+    targets_frame,
 )
 from sim.scenario.schema import Scenario
 
@@ -107,9 +107,7 @@ class SimulationResult:
     @cached_property
     def targets(self) -> pd.DataFrame:
         """Target attainment table (pandas; built on first use)."""
-        import pandas as pd
-
-        return pd.DataFrame(self.target_rows, columns=list(TARGET_COLUMNS))
+        return targets_frame(self.target_rows)
 
 
 def simulate(
