@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.special import ndtri
 
+from sim.core.distributions import normal_quantile
 from sim.core.firm_shocks import SHOCK_ROWS as SHOCK_ROWS  # re-exported: the rows open_account takes
 from sim.core.population import (
     EXIT_CASH_OUT,
@@ -316,7 +316,7 @@ class FirmPopulation(FirmArrays):
         """Standard normal quantile of the monthly chance of a non-economic exit (-inf at zero)."""
         annual = self.behaviour.non_economic_exit_annual
         monthly = 1.0 - (1.0 - annual) ** (1.0 / 12.0)
-        return float(ndtri(monthly)) if monthly > 0 else -np.inf
+        return float(normal_quantile(monthly)) if monthly > 0 else -np.inf
 
     def planned_staff(self, idx: np.ndarray, productivity: np.ndarray, per_person_support: np.ndarray) -> np.ndarray:
         """Staff firms ``idx`` plan for at ``productivity`` (revenue factor x planned demand), persons.
