@@ -51,22 +51,32 @@ _FAR_DEN = (
 )
 _CENTRAL_SHIFT = CENTRAL_HALF_WIDTH**2  # 0.180625
 _NEAR_SHIFT = 1.6  # AS241's centring of the near tail
+# numerator and denominator side by side: column k holds both coefficients of power 7 - k
+_CENTRAL = np.array([_CENTRAL_NUM, _CENTRAL_DEN])
+_NEAR = np.array([_NEAR_NUM, _NEAR_DEN])
+_FAR = np.array([_FAR_NUM, _FAR_DEN])
 
 
-def _horner(coefficients: tuple[float, ...], r: np.ndarray) -> np.ndarray:
-    """The polynomial with ``coefficients`` (highest power first) at ``r``."""
-    value = np.full_like(r, coefficients[0])
-    for c in coefficients[1:]:
+def _ratio(coefficients: np.ndarray, r: np.ndarray, numerator_factor: np.ndarray | None = None) -> np.ndarray:
+    """Numerator (times ``numerator_factor``, if given) over denominator of AS241's rational
+    function with ``coefficients`` (rows: numerator, denominator; highest power first) at ``r``,
+    both polynomials by Horner's rule in one pass over a (2, n) array.
+    """
+    value = np.repeat(coefficients[:, :1], r.size, axis=1)
+    for k in range(1, coefficients.shape[1]):
         value *= r
-        value += c
-    return value
+        value += coefficients[:, k : k + 1]
+    if numerator_factor is not None:
+        value[0] *= numerator_factor
+    return value[0] / value[1]
 
 
 def normal_quantile(p: np.ndarray | float) -> np.ndarray:
     """Standard normal quantile of probabilities ``p`` (AS241; ``-inf`` at 0, ``inf`` at 1, NaN outside).
 
     Args:
-        p: Probabilities (any shape).
+        p: Probabilities (any shape). One call on all of a month's draws costs far less than one
+            call per column (numpy's overhead per operation dominates at a few hundred values).
 
     Returns:
         Float64 array of the shape of ``p``.
@@ -79,23 +89,24 @@ def normal_quantile(p: np.ndarray | float) -> np.ndarray:
     c = np.flatnonzero(central)
     if c.size:
         qc = q[c]
-        r = _CENTRAL_SHIFT - qc * qc
-        out[c] = _horner(_CENTRAL_NUM, r) * qc / _horner(_CENTRAL_DEN, r)
+        out[c] = _ratio(_CENTRAL, _CENTRAL_SHIFT - qc * qc, numerator_factor=qc)
     t = np.flatnonzero(~central)
     if t.size:
         qt, pt = q[t], flat[t]
         with np.errstate(divide="ignore", invalid="ignore"):
             r = np.sqrt(-np.log(np.where(qt <= 0.0, pt, 1.0 - pt)))
             near = r <= TAIL_SPLIT
-            x = np.empty_like(r)
-            rn = r[near] - _NEAR_SHIFT
-            x[near] = _horner(_NEAR_NUM, rn) / _horner(_NEAR_DEN, rn)
-            rf = r[~near] - TAIL_SPLIT
-            x[~near] = _horner(_FAR_NUM, rf) / _horner(_FAR_DEN, rf)
-        x = np.where(qt < 0.0, -x, x)
-        x[pt == 0.0] = -np.inf
-        x[pt == 1.0] = np.inf
-        x[(pt < 0.0) | (pt > 1.0) | np.isnan(pt)] = np.nan
+            if near.all():
+                x = _ratio(_NEAR, r - _NEAR_SHIFT)
+            else:
+                x = np.empty_like(r)
+                x[near] = _ratio(_NEAR, r[near] - _NEAR_SHIFT)
+                x[~near] = _ratio(_FAR, r[~near] - TAIL_SPLIT)
+        np.negative(x, out=x, where=qt < 0.0)
+        if not ((pt > 0.0) & (pt < 1.0)).all():  # the limits, and NaN outside [0, 1]
+            x[pt == 0.0] = -np.inf
+            x[pt == 1.0] = np.inf
+            x[(pt < 0.0) | (pt > 1.0) | np.isnan(pt)] = np.nan
         out[t] = x
     return out.reshape(p.shape)
 

@@ -50,6 +50,7 @@ _U_REGISTER, _U_LOAN_APPLY, _U_BANK_NOISE, _U_INCUBATION_APPLY = range(6, 10)
 _U_INCUBATOR_NOISE, _U_STATE_PREMISES, _U_TAKE_UP = range(10, 13)
 _U_GROWTH = 13
 N_UNIFORMS = 14
+_NORMAL_COLUMNS = [_U_QUALITY, _U_CAPITAL, _U_BANK_NOISE, _U_INCUBATOR_NOISE]
 
 
 class CodedColumn(NamedTuple):
@@ -184,16 +185,18 @@ class FirmArrays:
             [1.0, pop.graduate_capital_multiplier, pop.returnee_capital_multiplier]
         )
         behaviour = self.scenario.behaviour
+        # the four normal attributes in one call (rows: quality, capital, bank's and incubator's noise)
+        normals = normal_quantile(u[:, _NORMAL_COLUMNS].T)
         self.arrival_month[idx] = month
         self.founder_type[idx] = founder_type
         self.sector[idx] = sector
         self.log_quality[idx] = (
-            behaviour.quality_log_sd * normal_quantile(u[:, _U_QUALITY]) + skill_offset[founder_type]
+            behaviour.quality_log_sd * normals[0] + skill_offset[founder_type]
         )
         self.own_capital[idx] = (
             pop.own_capital_median_yuan
             * capital_multiplier[founder_type]
-            * np.exp(pop.own_capital_log_sd * normal_quantile(u[:, _U_CAPITAL]))
+            * np.exp(pop.own_capital_log_sd * normals[1])
         )
         self.has_collateral[idx] = u[:, _U_COLLATERAL] < self.scenario.bank.collateral_share
         self.initial_employees[idx] = 1 + np.searchsorted(
@@ -203,9 +206,9 @@ class FirmArrays:
         self.log_quality_permanent[idx] = self.log_quality[idx]
         self.u_register[idx] = u[:, _U_REGISTER]
         self.u_loan_apply[idx] = u[:, _U_LOAN_APPLY]
-        self.bank_noise[idx] = normal_quantile(u[:, _U_BANK_NOISE])
+        self.bank_noise[idx] = normals[2]
         self.u_incubation_apply[idx] = u[:, _U_INCUBATION_APPLY]
-        self.incubator_noise[idx] = normal_quantile(u[:, _U_INCUBATOR_NOISE])
+        self.incubator_noise[idx] = normals[3]
         self.u_state_premises[idx] = u[:, _U_STATE_PREMISES]
         self.u_take_up[idx] = u[:, _U_TAKE_UP]
         self.growth_oriented[idx] = u[:, _U_GROWTH] < behaviour.growth_oriented_share
