@@ -104,6 +104,7 @@ class FirmPopulation(FirmArrays):
     """All founders and firms of one run: arrays, firm rules and the methods institutions use."""
 
     _drift_sd = np.zeros(0)  # table of drift_sd by staff count, filled per population when first used
+    _exit_quantile = (np.nan, np.nan)  # (annual chance, its monthly normal quantile)
 
     # -------------------------------------------------------------- firm rules
     def register(
@@ -313,10 +314,14 @@ class FirmPopulation(FirmArrays):
         return cash_out | voluntary | (account.exit_draw < self.non_economic_exit_quantile())
 
     def non_economic_exit_quantile(self) -> float:
-        """Standard normal quantile of the monthly chance of a non-economic exit (-inf at zero)."""
+        """Standard normal quantile of the monthly chance of a non-economic exit (-inf at zero),
+        remembered for the annual chance it was last computed for (asked every month).
+        """
         annual = self.behaviour.non_economic_exit_annual
-        monthly = 1.0 - (1.0 - annual) ** (1.0 / 12.0)
-        return float(normal_quantile(monthly)) if monthly > 0 else -np.inf
+        if self._exit_quantile[0] != annual:
+            monthly = 1.0 - (1.0 - annual) ** (1.0 / 12.0)
+            self._exit_quantile = (annual, float(normal_quantile(monthly)) if monthly > 0 else -np.inf)
+        return self._exit_quantile[1]
 
     def planned_staff(self, idx: np.ndarray, productivity: np.ndarray, per_person_support: np.ndarray) -> np.ndarray:
         """Staff firms ``idx`` plan for at ``productivity`` (revenue factor x planned demand), persons.
