@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import handmade
 import numpy as np
 import pytest
 
@@ -16,25 +17,17 @@ from sim.experiments.simulate import simulate
 from sim.policy.job_retention import JobRetentionProgramme
 from sim.scenario.files import load_scenario
 from sim.scenario.policy_tables import JobRetention
-from sim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 APRIL = parse_month("2022-04")
 
 
 def hand_made_firms(rows: list[dict]) -> FirmPopulation:
-    """Registered, live firms of the given sector and staff, two years old; take-up as given."""
-    scenario = Scenario(name="hand_made", description="a tiny hand-made population", district="putuo")
-    firms = FirmPopulation(scenario, expected_arrivals=len(rows))
-    idx = firms.arrive(APRIL - 24, np.full((len(rows), N_UNIFORMS), 0.5))
-    for i, row in zip(idx, rows, strict=True):
-        firms.registered[i] = firms.alive[i] = True
-        firms.sector[i] = row["sector"]
-        firms.start_month[i] = APRIL - 24
-        firms.employees[i] = row["staff"]
-        firms.cash[i] = 100_000.0
-        firms.u_take_up[i] = 0.0 if row.get("knows", True) else 0.99
-    return firms
+    """Registered, live firms of the given sector and staff, two years old in April 2022, with 100,000
+    yuan each; a row with ``knows: False`` does not take up support."""
+    rows = [{"sector": r["sector"], "staff": r["staff"], "age": 24, "u_take_up": 0.0 if r.get("knows", True) else 0.99}
+            for r in rows]
+    return handmade.hand_made_firms(rows, month=APRIL, arrived_months_ago=24, cash_yuan=100_000.0)
 
 
 def month(ctx: Context, firms: FirmPopulation, programme: JobRetentionProgramme, since_start: int) -> np.ndarray:

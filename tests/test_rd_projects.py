@@ -5,37 +5,28 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import handmade
 import numpy as np
 import pytest
 
 from sim.calendar import parse_month
 from sim.core.context import Context
 from sim.core.firms import FirmPopulation
-from sim.core.population import N_UNIFORMS, SERVICES, TECH
+from sim.core.population import SERVICES, TECH
 from sim.experiments.simulate import simulate
 from sim.policy.rd_projects import RdProjectProgramme
 from sim.policy.registry import lever_labels
 from sim.scenario.files import load_scenario
 from sim.scenario.policy_tables import RdProjects
-from sim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 DECEMBER = parse_month("2020-12")
 
 
 def hand_made_firms(rows: list[dict]) -> FirmPopulation:
-    """Registered, live firms with the given sector, age (months) and staff; all take up support."""
-    scenario = Scenario(name="hand_made", description="a tiny hand-made population", district="putuo")
-    firms = FirmPopulation(scenario, expected_arrivals=len(rows))
-    idx = firms.arrive(DECEMBER - 24, np.full((len(rows), N_UNIFORMS), 0.5))
-    for i, row in zip(idx, rows, strict=True):
-        firms.registered[i] = firms.alive[i] = True
-        firms.sector[i] = row["sector"]
-        firms.start_month[i] = DECEMBER - row["age"]
-        firms.employees[i] = row["staff"]
-        firms.cash[i] = 100_000.0
-        firms.u_take_up[i] = 0.0
-    return firms
+    """Registered, live firms with the given sector, age (months before December 2020) and staff, with
+    100,000 yuan each; all take up support."""
+    return handmade.hand_made_firms(rows, month=DECEMBER, arrived_months_ago=24, cash_yuan=100_000.0)
 
 
 def test_payment_rule_share_cap_budget_and_eligibility():
