@@ -171,3 +171,13 @@ def test_institutions_do_not_reach_into_the_model():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Attribute) and node.attr == "model":
                 pytest.fail(f"{path.name}:{node.lineno} uses .model; use the context instead")
+
+
+IO_MAY_IMPORT = ("sim.calendar", "sim.errors", "sim.scenario", "sim.core", "sim.io")
+"""Input and output (tables, run directories, the batch store) sit below the experiments that run
+batches and the analyses that read them: the writers work against :class:`sim.io.run_result.RunResult`."""
+
+
+def test_io_imports_nothing_of_the_experiments_or_above(graph):
+    assert any(in_package(m, "sim.io") for m in graph)
+    assert imports_outside(graph, "sim.io", IO_MAY_IMPORT) == {}

@@ -139,7 +139,7 @@ def test_pyarrow_writers_give_the_tables_pandas_would_write():
 
     from sim.experiments.metrics import TARGET_COLUMNS
     from sim.experiments.simulate import simulate
-    from sim.io.arrow import arrow_table, csv_text, records_table, rows_table
+    from sim.io.arrow import arrow_table, csv_text, rows_table
     from sim.scenario.files import load_scenario
 
     root = Path(__file__).resolve().parents[1]
@@ -147,7 +147,7 @@ def test_pyarrow_writers_give_the_tables_pandas_would_write():
         result = simulate(load_scenario(root / "scenarios" / file), seed=4, scale=scale)
         expected = {
             "firms": (arrow_table(result.firm_columns), result.firms),
-            "monthly": (records_table(result.monthly_records), result.monthly),
+            "monthly": (arrow_table(result.monthly_columns), result.monthly),
             "targets": (rows_table(result.target_rows, TARGET_COLUMNS, {"scenario": "s", "replication": 3}),
                         result.targets.assign(scenario="s", replication=3)),
             "metrics": (rows_table([result.metrics], list(result.metrics)), pd.DataFrame([result.metrics])),

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from sim.core.model import StartupEcosystem
 from sim.experiments.metrics import (
     METRIC_MONTHLY_COLUMNS,
+    TARGET_COLUMNS,
     headline_metrics,
     monthly_columns,
     target_rows,
@@ -89,6 +90,16 @@ class SimulationResult:
     metrics: dict[str, float]
     target_rows: list[dict[str, Any]] = field(default_factory=list)
     rationed_years: dict[str, list[int]] = field(default_factory=dict)
+
+    target_columns: ClassVar[tuple[str, ...]] = TARGET_COLUMNS
+    """Columns of the target table (:data:`sim.experiments.metrics.TARGET_COLUMNS`)."""
+
+    @property
+    def monthly_columns(self) -> dict[str, np.ndarray]:
+        """The monthly records as numpy columns (a month without a key: NaN, as in pandas), for
+        the writers of :mod:`sim.io`, which need no pandas.
+        """
+        return monthly_columns(self.monthly_records)
 
     @cached_property
     def monthly(self) -> pd.DataFrame:

@@ -1,7 +1,7 @@
 """A run's tables as Parquet and CSV without pandas (pyarrow and the csv module only).
 
 ``startup-sim run`` and batch workers write their tables from the numpy columns of a
-:class:`sim.experiments.simulate.SimulationResult` through these functions, so neither imports
+run (:class:`sim.io.run_result.RunResult`) through these functions, so neither imports
 pandas (about 0.4-0.6 s of a 1 s run). The files read back with ``pandas.read_parquet`` and
 ``pandas.read_csv`` exactly as the pandas writers' files did (same column types, categoricals with
 the same categories, codes and order, the same CSV text); ``tests/test_io.py`` checks this against
@@ -101,13 +101,6 @@ def arrow_table(columns: Mapping[str, np.ndarray | CodedColumn]) -> pa.Table:
     return pa.Table.from_arrays([_arrow_column(v) for v in columns.values()], names=list(columns))
 
 
-def records_table(records: Sequence[Mapping[str, Any]]) -> pa.Table:
-    """A pyarrow table of rows (one dict per row; a missing key is NaN, as in pandas)."""
-    from sim.experiments.metrics import monthly_columns
-
-    return arrow_table(monthly_columns(list(records)))
-
-
 def _infer(values: list[Any]) -> pa.Array:
     """A column of Python values typed as pandas would store it: text as large_string, booleans,
     integers as int64, numbers with a fraction or a gap as float64, no value at all as null.
@@ -172,4 +165,4 @@ def csv_text(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
     return buffer.getvalue()
 
 
-__all__ = ["PARQUET_COMPRESSION", "arrow_table", "csv_text", "parquet_bytes", "records_table", "rows_table"]
+__all__ = ["PARQUET_COMPRESSION", "arrow_table", "csv_text", "parquet_bytes", "rows_table"]

@@ -30,7 +30,7 @@ from sim.scenario.files import scenario_to_toml
 from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
-    from sim.experiments.simulate import SimulationResult
+    from sim.io.run_result import RunResult
 
 
 def scenario_hash(scenario: Scenario) -> str:
@@ -126,7 +126,7 @@ def _write_file(path: Path, data: bytes) -> None:
         os.fsync(handle.fileno())
 
 
-def write_run(result: SimulationResult, out_dir: str | Path, source_file: str | None = None) -> Path:
+def write_run(result: RunResult, out_dir: str | Path, source_file: str | None = None) -> Path:
     """Write one run's tables, metrics, manifest and resolved scenario to ``out_dir``, as a whole.
 
     The files go into a temporary directory that replaces ``out_dir`` in one rename (an earlier
@@ -139,8 +139,7 @@ def write_run(result: SimulationResult, out_dir: str | Path, source_file: str | 
     Raises:
         UsageError: ``out_dir`` holds something a run must not replace (:func:`check_run_target`).
     """
-    from sim.experiments.metrics import TARGET_COLUMNS
-    from sim.io.arrow import arrow_table, csv_text, parquet_bytes, records_table
+    from sim.io.arrow import arrow_table, csv_text, parquet_bytes
 
     out = Path(out_dir)
     check_run_target(out, result.scenario.name)
@@ -160,10 +159,10 @@ def write_run(result: SimulationResult, out_dir: str | Path, source_file: str | 
     tmp.mkdir()
     try:
         # pyarrow from the run's numpy columns: no pandas (see sim.io.arrow)
-        _write_file(tmp / "monthly.parquet", parquet_bytes(records_table(result.monthly_records), "snappy"))
+        _write_file(tmp / "monthly.parquet", parquet_bytes(arrow_table(result.monthly_columns), "snappy"))
         _write_file(tmp / "firms.parquet", parquet_bytes(arrow_table(result.firm_columns), "snappy"))
         _write_file(tmp / "metrics.csv", csv_text(metrics, ("metric", "value")).encode())
-        _write_file(tmp / "targets.csv", csv_text(result.target_rows, TARGET_COLUMNS).encode())
+        _write_file(tmp / "targets.csv", csv_text(result.target_rows, result.target_columns).encode())
         _write_file(tmp / "scenario.toml", scenario_to_toml(result.scenario).encode())
         _write_file(tmp / "manifest.json", (json.dumps(manifest, indent=2) + "\n").encode())
         fsync_dir(tmp)

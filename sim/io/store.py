@@ -38,7 +38,7 @@ from sim.io.resume import identity_matches
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sim.experiments.simulate import SimulationResult
+    from sim.io.run_result import RunResult
 
 RUN_FILES = ("monthly.parquet", "firms.parquet", "metrics.parquet", "targets.parquet")
 TABLE_FILES = ("monthly.parquet", "firms.parquet")
@@ -54,7 +54,7 @@ def encode_run(
     scenario: str,
     replication: int,
     seed: int,
-    result: SimulationResult,
+    result: RunResult,
     extra_metrics: dict[str, float] | None = None,
     tables: bool = True,
 ) -> dict[str, bytes]:
@@ -77,19 +77,18 @@ def encode_run(
         ``{file name: Parquet bytes}`` for every name in :data:`RUN_FILES` (:data:`SUMMARY_FILES`
         without tables).
     """
-    from sim.experiments.metrics import TARGET_COLUMNS
-    from sim.io.arrow import arrow_table, parquet_bytes, records_table, rows_table
+    from sim.io.arrow import arrow_table, parquet_bytes, rows_table
 
     metrics: dict[str, Any] = {"scenario": scenario, "replication": int(replication), "seed": int(seed)}
     metrics.update({key: float(value) for key, value in result.metrics.items()})
     metrics.update({key: float(value) for key, value in (extra_metrics or {}).items()})
     files = {
         "metrics.parquet": parquet_bytes(rows_table([metrics], list(metrics))),
-        "targets.parquet": parquet_bytes(rows_table(result.target_rows, TARGET_COLUMNS,
+        "targets.parquet": parquet_bytes(rows_table(result.target_rows, result.target_columns,
                                                     {"scenario": scenario, "replication": int(replication)})),
     }
     if tables:
-        files["monthly.parquet"] = parquet_bytes(records_table(result.monthly_records))
+        files["monthly.parquet"] = parquet_bytes(arrow_table(result.monthly_columns))
         files["firms.parquet"] = parquet_bytes(arrow_table(result.firm_columns))
     return {name: files[name] for name in RUN_FILES if name in files}
 
@@ -129,7 +128,7 @@ class BatchStore:
         scenario: str,
         replication: int,
         seed: int,
-        result: SimulationResult,
+        result: RunResult,
         identity: dict[str, Any] | None = None,
     ) -> Path:
         """Write a finished run atomically (temporary directory, then rename).
