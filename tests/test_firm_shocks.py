@@ -82,13 +82,32 @@ def test_the_generator_follows_its_documented_definition():
         z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
         return z ^ (z >> 31)
 
+    def attempts(h: int, pair: int) -> int:
+        """Points the polar method tries for ``pair`` of a firm with month hash ``h``."""
+        for attempt in range(100):
+            word = mix((h + gamma * (2 + pair + 2 * attempt)) & mask)
+            v1, v2 = (((word >> 32) + 0.5) * 2.0**-31 - 1.0, ((word & 0xFFFFFFFF) + 0.5) * 2.0**-31 - 1.0)
+            if v1 * v1 + v2 * v2 < 1.0:
+                return attempt + 1
+        raise AssertionError("no point inside the circle in 100 attempts")
+
     generator = shocks(5)
-    # the first slots, and some that need a second point (21.5% per pair)
-    slots = np.concatenate([np.arange(3), np.arange(1_230, 1_250)])
-    all_draws = generator.draws(slots, MONTH)
+    month_hash = [
+        mix((mix((generator.key + gamma * (slot + 1)) & mask) + gamma * (MONTH + 1)) & mask) for slot in range(8_000)
+    ]
+    # slots needing 4 or more points for a pair (0.2% each), evaluated in rounds of many attempts
+    rare = [slot for slot in range(8_000) if max(attempts(month_hash[slot], 0), attempts(month_hash[slot], 1)) >= 4]
+    assert len(rare) >= 10
+    # the first slots, some that need a second point (21.5% per pair), and the rare ones: among
+    # 8,000 live firms (rounds of one attempt per remaining firm first) and alone
+    slots = np.concatenate([np.arange(3), np.arange(1_230, 1_250), rare])
+    among_many = generator.draws(np.arange(8_000), MONTH)[:, slots]
+    np.testing.assert_array_equal(among_many, monthly_draws(generator, slots, MONTH))
+    for slot in rare:
+        np.testing.assert_array_equal(among_many[:, slots == slot], monthly_draws(generator, np.array([slot]), MONTH))
     for j, slot in enumerate(slots.tolist()):
-        h = mix((mix((generator.key + gamma * (slot + 1)) & mask) + gamma * (MONTH + 1)) & mask)
-        draws = all_draws[:, j]
+        h = month_hash[slot]
+        draws = among_many[:, j]
         assert draws[HIRE_ROW] == (mix((h + gamma) & mask) >> 11) * 2.0**-53
         for pair in range(2):
             for attempt in range(100):

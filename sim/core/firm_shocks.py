@@ -22,8 +22,10 @@ attempts a = 0, 1, ... until it falls inside the unit circle (``r2 = v1**2 + v2*
 points do), and gives ``v * sqrt(-2 log(r2) / r2)``. On the grid of 32-bit halves the normals are
 bounded at about 9.3 standard deviations.
 
-All of it is numpy arithmetic over the live firms: some 50 operations a month and no trigonometry
-(numpy's float64 sine and cosine are ten times slower than its logarithm here). Until session 4
+All of it is numpy arithmetic over the live firms, about 100 numpy calls a month whatever their
+number (both pairs' first attempts in one pass, the firms still outside the circle in two or three
+rounds of several attempts each, see :func:`_polar_normals`), and no trigonometry (numpy's float64
+sine and cosine are ten times slower than its logarithm here). Until session 4
 the model drew five numbers for every founder who had ever arrived, alive or not.
 ``tests/test_firm_shocks.py`` checks the definition, determinism, independence from the other live
 slots, the distributions (Kolmogorov-Smirnov, chi-square, correlations) and that seeds and months
@@ -31,6 +33,8 @@ differ.
 """
 
 from __future__ import annotations
+
+import sys
 
 import numpy as np
 
@@ -44,21 +48,24 @@ HIRE_ROW = SHOCK_ROWS
 BLOCK = 65_536
 """Firms per block of the computation (a performance setting: 512 KB per temporary array, measured
 best among 8,192-65,536 at 130,000-275,000 live firms; the results do not depend on it)."""
+TAIL_WORDS = 4_096
+"""Words per round of the polar method's further attempts (a performance setting: the firms still
+without a point after the first attempt take ``TAIL_WORDS // firms`` attempts at once; the results
+do not depend on it)."""
+ROUND_ATTEMPTS = 16
+"""At most this many attempts per firm in a round (a performance setting; after 16 attempts
+a firm is still outside the circle with probability 0.215**16, 2e-11)."""
 
 _MASK64 = (1 << 64) - 1
 _GAMMA = 0x9E3779B97F4A7C15
 _M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 _S11, _S27, _S30, _S31, _S32 = (np.uint64(k) for k in (11, 27, 30, 31, 32))
-_LOW32 = np.uint64(0xFFFFFFFF)
+_PAIR_WORDS = np.array([[(_GAMMA * 2) & _MASK64], [(_GAMMA * 3) & _MASK64]], dtype=np.uint64)
+"""``GAMMA * (2 + pair)`` modulo 2**64, pair 0 and 1: the words of attempt 0, as a column."""
+_TWO_GAMMA = np.uint64((2 * _GAMMA) & _MASK64)
+_HIGH, _LOW = (1, 0) if sys.byteorder == "little" else (0, 1)
+"""Positions of a ``uint64``'s high and low 32-bit halves in its ``uint32`` view."""
 _UNIT53, _UNIT32 = 2.0**-53, 2.0**-32
-
-
-def _centred(half: np.ndarray) -> np.ndarray:
-    """32-bit halves as points of (-1, 1): ``2 (half + 0.5) / 2**32 - 1``, exact in float64."""
-    v = half.astype(np.float64)
-    v *= 2.0 * _UNIT32
-    v += _UNIT32 - 1.0
-    return v
 
 
 def _word(value: int) -> np.uint64:
@@ -122,40 +129,83 @@ class FirmShocks:
         h += _word(_GAMMA * (month + 1))
         mix(h)
         word = h + _word(_GAMMA)
-        np.multiply(mix(word) >> _S11, _UNIT53, out=out[HIRE_ROW])
-        for pair in range(SHOCK_ROWS // 2):
-            self._polar_pair(h, pair, out[2 * pair], out[2 * pair + 1])
+        mix(word)
+        word >>= _S11
+        np.multiply(word, _UNIT53, out=out[HIRE_ROW])
+        _polar_normals(h, out)
 
-    @staticmethod
-    def _polar_pair(h: np.ndarray, pair: int, first: np.ndarray, second: np.ndarray) -> None:
-        """Normals of rows ``2 pair`` and ``2 pair + 1`` by Marsaglia's polar method into ``first``,
-        ``second``: attempt a takes the point of word ``2 + pair + 2a``; the firms whose point falls
-        outside the unit circle (21.5% per attempt) try again with the next word.
-        """
-        todo = None  # None: every firm; else the indices (into h) of the firms still without a point
-        attempt = 0
-        while True:
-            part = h if todo is None else h[todo]
-            word = part + _word(_GAMMA * (2 + pair + 2 * attempt))
-            mix(word)
-            v1, v2 = _centred(word >> _S32), _centred(word & _LOW32)
-            r2 = v1 * v1
-            r2 += v2 * v2
-            outside = r2 >= 1.0
-            np.putmask(r2, outside, 0.5)  # any value inside: these firms' results are overwritten
-            factor = np.log(r2)
-            factor *= -2.0
-            factor /= r2
-            np.sqrt(factor, out=factor)
-            v1 *= factor
-            v2 *= factor
-            if todo is None:
-                first[:], second[:] = v1, v2
-                todo = np.flatnonzero(outside)
-            else:
-                inside = ~outside
-                first[todo[inside]], second[todo[inside]] = v1[inside], v2[inside]
-                todo = todo[outside]
-            if todo.size == 0:
-                return
-            attempt += 1
+
+def _point(words: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """The points ``v = 2 (half + 0.5) * 2**-32 - 1`` of the (high, low) 32-bit halves of ``words``
+    into ``first``, ``second`` (exact in float64); returns ``r2 = first**2 + second**2``.
+    """
+    halves = words.view(np.uint32)
+    for v, half in ((first, _HIGH), (second, _LOW)):
+        np.multiply(halves[..., half::2], 2.0 * _UNIT32, out=v)
+        v += _UNIT32 - 1.0
+    r2 = first * first
+    r2 += second * second
+    return r2
+
+
+def _polar_factor(r2: np.ndarray) -> np.ndarray:
+    """``sqrt(-2 log(r2) / r2)``, the polar method's scale of a point inside the unit circle."""
+    factor = np.log(r2)
+    factor *= -2.0
+    factor /= r2
+    np.sqrt(factor, out=factor)
+    return factor
+
+
+def _polar_normals(h: np.ndarray, out: np.ndarray) -> None:
+    """The :data:`SHOCK_ROWS` normals of the firms with month hashes ``h`` into ``out[:SHOCK_ROWS]``
+    by Marsaglia's polar method: pair p (rows 2p, 2p + 1), attempt a takes the point of word
+    ``2 + p + 2a``, the first attempt inside the unit circle gives the pair.
+
+    Attempt 0 of both pairs is one (2, n) computation; 21.5% of its points fall outside the
+    circle. Each further round takes, for the (firm, pair) entries still without a point, the next
+    ``max(1, TAIL_WORDS // entries)`` attempts at once and keeps each entry's first point inside
+    (rounds of the whole remainder, not one numpy pass per attempt). The values are those of trying
+    the attempts one by one.
+    """
+    n = h.size
+    words = h + _PAIR_WORDS  # (2, n): words 2 and 3
+    mix(words)
+    first, second = out[0:SHOCK_ROWS:2], out[1:SHOCK_ROWS:2]  # rows (0, 2) and (1, 3)
+    r2 = _point(words, first, second)
+    with np.errstate(invalid="ignore"):  # NaN for the points outside, overwritten below
+        factor = _polar_factor(r2)
+    first *= factor
+    second *= factor
+    todo = np.flatnonzero(r2 >= 1.0)  # entries pair * n + firm still without a point
+    if todo.size == 0:
+        return
+    pair, firm = np.divmod(todo, n)
+    base = h[firm]
+    base += _PAIR_WORDS[pair, 0]  # word 2 + pair of each entry
+    attempt = 1
+    while True:
+        k = min(ROUND_ATTEMPTS, max(1, TAIL_WORDS // firm.size))
+        steps = np.arange(attempt, attempt + k, dtype=np.uint64)
+        steps *= _TWO_GAMMA  # GAMMA * 2a modulo 2**64
+        words = base[:, None] + steps  # (entries, k): words 2 + pair + 2a of attempts a .. a + k - 1
+        mix(words)
+        v1, v2 = np.empty(words.shape), np.empty(words.shape)
+        r2 = _point(words, v1, v2)
+        pick = np.flatnonzero(r2 < 1.0)  # points inside, entry by entry, attempts in order
+        entry = pick // k
+        first_of_entry = np.empty(pick.size, dtype=bool)
+        first_of_entry[:1] = True
+        np.not_equal(entry[1:], entry[:-1], out=first_of_entry[1:])
+        pick, got = pick[first_of_entry], entry[first_of_entry]  # each entry's first point inside
+        factor = _polar_factor(r2.ravel()[pick])
+        rows, columns = 2 * pair[got], firm[got]
+        out[rows, columns] = v1.ravel()[pick] * factor
+        out[rows + 1, columns] = v2.ravel()[pick] * factor
+        if got.size == firm.size:
+            return
+        missed = np.ones(firm.size, dtype=bool)
+        missed[got] = False
+        missed = np.flatnonzero(missed)
+        pair, firm, base = pair[missed], firm[missed], base[missed]
+        attempt += k
