@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from sim.core.model import StartupEcosystem
-from sim.core.population import PROGRAMMES
+from sim.core.population import PROGRAMMES, pairwise_row_sum
 from sim.experiments.metrics import death_rates_by_age
 from sim.experiments.simulate import simulate
 from sim.scenario.files import load_scenario
@@ -242,3 +242,19 @@ def test_baseline_death_rates_follow_the_closure_profile(putuo):
     for year, observed in CLOSURE_DEATH_RATES.items():
         assert abs(rates[year] - observed) <= TOLERANCE, (year, rates[year], observed)
     assert rates[1] > rates[2] > rates[3]  # closure is most frequent in the first year, then falls
+
+
+@pytest.mark.parametrize("n_rows", [*range(1, 21), 64, 127, 128])
+def test_pairwise_row_sum_is_numpys_sum_over_rows_bit_for_bit(n_rows):
+    rng = np.random.default_rng(n_rows)
+    rows = rng.standard_normal((n_rows, 2_000)) * 10.0 ** rng.integers(-12, 12, (n_rows, 2_000))
+    rows[rng.random(rows.shape) < 0.3] = 0.0
+    rows[rng.random(rows.shape) < 0.1] = -0.0
+    rows[:, :5] = -0.0  # columns of negative zeros only
+    total = pairwise_row_sum(list(rows))
+    assert total.tobytes() == np.asfortranarray(rows).sum(axis=0).tobytes()
+    # the firm table's total support: a gather of the programmes' rows, summed over them
+    idx = np.arange(0, 2_000, 3)
+    assert pairwise_row_sum(list(rows[:, idx])).tobytes() == rows[:, idx].sum(axis=0).tobytes()
+    with pytest.raises(ValueError, match="1 to 128"):
+        pairwise_row_sum(list(np.zeros((129, 2))))

@@ -51,6 +51,7 @@ _U_INCUBATOR_NOISE, _U_STATE_PREMISES, _U_TAKE_UP = range(10, 13)
 _U_GROWTH = 13
 N_UNIFORMS = 14
 _NORMAL_COLUMNS = [_U_QUALITY, _U_CAPITAL, _U_BANK_NOISE, _U_INCUBATOR_NOISE]
+"""Columns transformed to standard normals (by the inverse normal CDF)."""
 
 
 class CodedColumn(NamedTuple):
@@ -70,6 +71,40 @@ def firm_frame(columns: dict[str, np.ndarray | CodedColumn]) -> pd.DataFrame:
         if isinstance(column, CodedColumn) else column
         for name, column in columns.items()
     })
+
+
+def pairwise_row_sum(rows: list[np.ndarray]) -> np.ndarray:
+    """``block.sum(axis=0)`` bit for bit, ``block`` the rows stacked column by column (Fortran
+    order, the layout of a gather ``table[:, idx]``), without the stacked copy.
+
+    On that layout numpy sums each column's contiguous values with its pairwise summation
+    (numpy's ``pairwise_sum``: fewer than 8 terms in order; 8 to 128 terms in 8 interleaved partial
+    sums, ``((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))``, then the rest in order), added to
+    0.0, one column at a time: 66 ms for the firm table's nine programmes at scale 16, against
+    about 1 ms for the same additions in the same order done row by row here.
+
+    Args:
+        rows: One to 128 float64 arrays of the same length.
+    """
+    n = len(rows)
+    if not 1 <= n <= 128:
+        raise ValueError(f"pairwise_row_sum takes 1 to 128 rows, not {n}")
+    if n < 8:
+        total = np.zeros_like(rows[0])
+        for row in rows:
+            total += row
+        return total
+    partial = [row.copy() for row in rows[:8]]
+    done = n - n % 8
+    for start in range(8, done, 8):
+        for j in range(8):
+            partial[j] += rows[start + j]
+    total = (partial[0] + partial[1]) + (partial[2] + partial[3])
+    total += (partial[4] + partial[5]) + (partial[6] + partial[7])
+    for row in rows[done:]:
+        total += row
+    total += 0.0  # the reduction starts from 0.0: a sum of -0.0 is 0.0
+    return total
 
 
 class FirmArrays:
@@ -164,55 +199,55 @@ class FirmArrays:
         """
         k = uniforms.shape[0]
         self._grow(self.n + k)
-        idx = np.arange(self.n, self.n + k)
+        new = slice(self.n, self.n + k)  # the new slots
         self.n += k
         pop = self.scenario.population
-        u = np.clip(uniforms, 1e-12, 1 - 1e-12)
+        behaviour = self.scenario.behaviour
+        # one contiguous row per column of the block
+        u = np.clip(uniforms.T, 1e-12, 1 - 1e-12, out=np.empty((N_UNIFORMS, k)))
 
         founder_type = np.full(k, OTHER_FOUNDER, dtype=np.int8)
-        founder_type[u[:, _U_TYPE] < pop.share_young_graduates] = YOUNG_GRADUATE
+        founder_type[u[_U_TYPE] < pop.share_young_graduates] = YOUNG_GRADUATE
         founder_type[
-            (u[:, _U_TYPE] >= pop.share_young_graduates)
-            & (u[:, _U_TYPE] < pop.share_young_graduates + pop.share_returnees)
+            (u[_U_TYPE] >= pop.share_young_graduates)
+            & (u[_U_TYPE] < pop.share_young_graduates + pop.share_returnees)
         ] = RETURNEE
         sector = np.full(k, SERVICES, dtype=np.int8)
-        sector[u[:, _U_SECTOR] < pop.share_tech] = TECH
-        sector[u[:, _U_SECTOR] >= 1 - pop.share_consumer] = CONSUMER
+        sector[u[_U_SECTOR] < pop.share_tech] = TECH
+        sector[u[_U_SECTOR] >= 1 - pop.share_consumer] = CONSUMER
 
         # indexed by founder type: other, young graduate, returnee
         skill_offset = np.array([0.0, pop.graduate_skill_offset, pop.returnee_skill_offset])
         capital_multiplier = np.array(
             [1.0, pop.graduate_capital_multiplier, pop.returnee_capital_multiplier]
         )
-        behaviour = self.scenario.behaviour
         # the four normal attributes in one call (rows: quality, capital, bank's and incubator's noise)
-        normals = normal_quantile(u[:, _NORMAL_COLUMNS].T)
-        self.arrival_month[idx] = month
-        self.founder_type[idx] = founder_type
-        self.sector[idx] = sector
-        self.log_quality[idx] = (
-            behaviour.quality_log_sd * normals[0] + skill_offset[founder_type]
-        )
-        self.own_capital[idx] = (
+        quality, capital, bank_noise, incubator_noise = normal_quantile(u[_NORMAL_COLUMNS])
+        self.arrival_month[new] = month
+        self.founder_type[new] = founder_type
+        self.sector[new] = sector
+        log_quality = behaviour.quality_log_sd * quality + skill_offset[founder_type]
+        self.log_quality[new] = log_quality
+        self.log_quality_entry[new] = log_quality
+        self.log_quality_permanent[new] = log_quality
+        self.own_capital[new] = (
             pop.own_capital_median_yuan
             * capital_multiplier[founder_type]
-            * np.exp(pop.own_capital_log_sd * normals[1])
+            * np.exp(pop.own_capital_log_sd * capital)
         )
-        self.has_collateral[idx] = u[:, _U_COLLATERAL] < self.scenario.bank.collateral_share
-        self.initial_employees[idx] = 1 + np.searchsorted(
-            self._team_size_cdf, u[:, _U_TEAM], side="right"
+        self.has_collateral[new] = u[_U_COLLATERAL] < self.scenario.bank.collateral_share
+        self.initial_employees[new] = 1 + np.searchsorted(
+            self._team_size_cdf, u[_U_TEAM], side="right"
         ).astype(np.int32)
-        self.log_quality_entry[idx] = self.log_quality[idx]
-        self.log_quality_permanent[idx] = self.log_quality[idx]
-        self.u_register[idx] = u[:, _U_REGISTER]
-        self.u_loan_apply[idx] = u[:, _U_LOAN_APPLY]
-        self.bank_noise[idx] = normals[2]
-        self.u_incubation_apply[idx] = u[:, _U_INCUBATION_APPLY]
-        self.incubator_noise[idx] = normals[3]
-        self.u_state_premises[idx] = u[:, _U_STATE_PREMISES]
-        self.u_take_up[idx] = u[:, _U_TAKE_UP]
-        self.growth_oriented[idx] = u[:, _U_GROWTH] < behaviour.growth_oriented_share
-        return idx
+        self.u_register[new] = u[_U_REGISTER]
+        self.u_loan_apply[new] = u[_U_LOAN_APPLY]
+        self.bank_noise[new] = bank_noise
+        self.u_incubation_apply[new] = u[_U_INCUBATION_APPLY]
+        self.incubator_noise[new] = incubator_noise
+        self.u_state_premises[new] = u[_U_STATE_PREMISES]
+        self.u_take_up[new] = u[_U_TAKE_UP]
+        self.growth_oriented[new] = u[_U_GROWTH] < behaviour.growth_oriented_share
+        return np.arange(new.start, new.stop)
 
     # ----------------------------------------------------------- firm economics
     def cost_per_person_yuan(self) -> float:
@@ -358,9 +393,10 @@ class FirmArrays:
             "employees": np.where(self.alive[idx], self.employees[idx], 0),
             "peak_employees": self.peak_employees[idx],
         }
-        for j, name in enumerate(PROGRAMMES):
-            columns[f"support_{name}_yuan"] = self.support_yuan[j, idx]
-        columns["support_total_yuan"] = self.support_yuan[:, idx].sum(axis=0)
+        support = [self.support_yuan[j, idx] for j in range(len(PROGRAMMES))]
+        for name, column in zip(PROGRAMMES, support, strict=True):
+            columns[f"support_{name}_yuan"] = column
+        columns["support_total_yuan"] = pairwise_row_sum(support)
         columns["helped"] = self.helped(idx)
         columns["helped_narrow"] = self.helped_narrow(idx)
         return columns
@@ -412,6 +448,7 @@ class FirmArrays:
         def within(first: np.ndarray) -> np.ndarray:
             return (first != NOT_SET) & (first - start < window)
 
-        services = [PROGRAMMES.index(name) for name in NARROW_HELP_PROGRAMMES]
-        by_service = within(self.first_support_by_programme[np.ix_(services, idx)]).any(axis=0)
-        return self.registered[idx] & (by_service | self.startup_loan[idx])
+        helped = self.startup_loan[idx]
+        for name in NARROW_HELP_PROGRAMMES:
+            helped |= within(self.first_support_by_programme[PROGRAMMES.index(name), idx])
+        return self.registered[idx] & helped
