@@ -23,10 +23,10 @@ points do), and gives ``v * sqrt(-2 log(r2) / r2)``. On the grid of 32-bit halve
 bounded at about 9.3 standard deviations.
 
 All of it is numpy arithmetic over the live firms, about 100 numpy calls a month whatever their
-number (both pairs' first attempts in one pass, the firms still outside the circle in two or three
-rounds of several attempts each, see :func:`_polar_normals`), and no trigonometry (numpy's float64
-sine and cosine are ten times slower than its logarithm here). Until session 4
-the model drew five numbers for every founder who had ever arrived, alive or not.
+number (the uniform's word and both pairs' first attempts in one pass, the firms still outside
+the circle in two or three rounds of several attempts each, see :func:`_polar_normals`), and no
+trigonometry (numpy's float64 sine and cosine are ten times slower than its logarithm here).
+Until session 4 the model drew five numbers for every founder who had ever arrived, alive or not.
 ``tests/test_firm_shocks.py`` checks the definition, determinism, independence from the other live
 slots, the distributions (Kolmogorov-Smirnov, chi-square, correlations) and that seeds and months
 differ.
@@ -45,9 +45,10 @@ DRAW_ROWS = SHOCK_ROWS + 1
 """Rows per live firm and month: the :data:`SHOCK_ROWS` normals and the hiring uniform."""
 HIRE_ROW = SHOCK_ROWS
 """Row of the hiring and shedding uniform."""
-BLOCK = 65_536
-"""Firms per block of the computation (a performance setting: 512 KB per temporary array, measured
-best among 8,192-65,536 at 130,000-275,000 live firms; the results do not depend on it)."""
+BLOCK = 32_768
+"""Firms per block of the computation (a performance setting: 768 KB per temporary array of the
+block's first three words, measured best among 16,384-65,536 at 126,000 live firms; the results
+do not depend on it)."""
 TAIL_WORDS = 4_096
 """Words per round of the polar method's further attempts (a performance setting: the firms still
 without a point after the first attempt take ``TAIL_WORDS // firms`` attempts at once; the results
@@ -60,8 +61,8 @@ _MASK64 = (1 << 64) - 1
 _GAMMA = 0x9E3779B97F4A7C15
 _M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 _S11, _S27, _S30, _S31, _S32 = (np.uint64(k) for k in (11, 27, 30, 31, 32))
-_PAIR_WORDS = np.array([[(_GAMMA * 2) & _MASK64], [(_GAMMA * 3) & _MASK64]], dtype=np.uint64)
-"""``GAMMA * (2 + pair)`` modulo 2**64, pair 0 and 1: the words of attempt 0, as a column."""
+_FIRST_WORDS = np.array([[(_GAMMA * c) & _MASK64] for c in (1, 2, 3)], dtype=np.uint64)
+"""``GAMMA * c`` modulo 2**64 for words c = 1, 2, 3 (the uniform, attempt 0 of pairs 0 and 1), a column."""
 _TWO_GAMMA = np.uint64((2 * _GAMMA) & _MASK64)
 _HIGH, _LOW = (1, 0) if sys.byteorder == "little" else (0, 1)
 """Positions of a ``uint64``'s high and low 32-bit halves in its ``uint32`` view."""
@@ -128,11 +129,12 @@ class FirmShocks:
         h = self.slot_hashes(slots)
         h += _word(_GAMMA * (month + 1))
         mix(h)
-        word = h + _word(_GAMMA)
-        mix(word)
-        word >>= _S11
-        np.multiply(word, _UNIT53, out=out[HIRE_ROW])
-        _polar_normals(h, out)
+        words = h + _FIRST_WORDS  # (3, n): words 1, 2, 3
+        mix(words)
+        hire = words[0]
+        hire >>= _S11
+        np.multiply(hire, _UNIT53, out=out[HIRE_ROW])
+        _polar_normals(h, words[1:], out)
 
 
 def _point(words: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.ndarray:
@@ -157,20 +159,19 @@ def _polar_factor(r2: np.ndarray) -> np.ndarray:
     return factor
 
 
-def _polar_normals(h: np.ndarray, out: np.ndarray) -> None:
+def _polar_normals(h: np.ndarray, words: np.ndarray, out: np.ndarray) -> None:
     """The :data:`SHOCK_ROWS` normals of the firms with month hashes ``h`` into ``out[:SHOCK_ROWS]``
     by Marsaglia's polar method: pair p (rows 2p, 2p + 1), attempt a takes the point of word
     ``2 + p + 2a``, the first attempt inside the unit circle gives the pair.
 
-    Attempt 0 of both pairs is one (2, n) computation; 21.5% of its points fall outside the
-    circle. Each further round takes, for the (firm, pair) entries still without a point, the next
-    ``max(1, TAIL_WORDS // entries)`` attempts at once and keeps each entry's first point inside
-    (rounds of the whole remainder, not one numpy pass per attempt). The values are those of trying
-    the attempts one by one.
+    Attempt 0 of both pairs is one (2, n) computation on ``words``, words 2 and 3 of the firms
+    (hashed; changed in place); 21.5% of its points fall outside the circle. Each further round
+    takes, for the (firm, pair) entries still without a point, the next
+    ``max(1, TAIL_WORDS // entries)`` attempts (at most :data:`ROUND_ATTEMPTS`) at once and keeps
+    each entry's first point inside (rounds of the whole remainder, not one numpy pass per
+    attempt). The values are those of trying the attempts one by one.
     """
     n = h.size
-    words = h + _PAIR_WORDS  # (2, n): words 2 and 3
-    mix(words)
     first, second = out[0:SHOCK_ROWS:2], out[1:SHOCK_ROWS:2]  # rows (0, 2) and (1, 3)
     r2 = _point(words, first, second)
     with np.errstate(invalid="ignore"):  # NaN for the points outside, overwritten below
@@ -182,7 +183,7 @@ def _polar_normals(h: np.ndarray, out: np.ndarray) -> None:
         return
     pair, firm = np.divmod(todo, n)
     base = h[firm]
-    base += _PAIR_WORDS[pair, 0]  # word 2 + pair of each entry
+    base += _FIRST_WORDS[1 + pair, 0]  # word 2 + pair of each entry
     attempt = 1
     while True:
         k = min(ROUND_ATTEMPTS, max(1, TAIL_WORDS // firm.size))
