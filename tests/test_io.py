@@ -119,7 +119,7 @@ def test_a_run_reports_every_outcome_in_order():
 def test_numpy_kaplan_meier_is_bit_identical_to_scipy():
     import numpy as np
 
-    from sim.experiments.metrics import kaplan_meier, survival_at
+    from sim.experiments.metrics import kaplan_meier, survival_at, survival_at_each
 
     rng = np.random.default_rng(np.random.SeedSequence(11))
     for trial in range(300):
@@ -129,8 +129,12 @@ def test_numpy_kaplan_meier_is_bit_identical_to_scipy():
         if censored.all():
             continue
         reference = kaplan_meier(life, censored).sf
-        for months in (0, 1, 11.5, 12, 36, 59, 100):
+        every = (0, 1, 11.5, 12, 36, 59, 100)
+        for months in every:
             assert survival_at(life, censored, months) == float(reference.evaluate(months))
+        assert survival_at_each(life, censored, every) == [float(reference.evaluate(m)) for m in every]
+    assert np.isnan(survival_at_each(np.zeros(0), np.zeros(0, dtype=bool), (12, 36))).all()
+    assert survival_at_each(np.array([3.0, 40.0]), np.array([True, True]), (12, 36)) == [1.0, 1.0]
 
 
 def test_pyarrow_writers_give_the_tables_pandas_would_write():

@@ -251,8 +251,10 @@ def test_pairwise_row_sum_is_numpys_sum_over_rows_bit_for_bit(n_rows):
     rows[rng.random(rows.shape) < 0.3] = 0.0
     rows[rng.random(rows.shape) < 0.1] = -0.0
     rows[:, :5] = -0.0  # columns of negative zeros only
+    before = rows.tobytes()
     total = pairwise_row_sum(list(rows))
     assert total.tobytes() == np.asfortranarray(rows).sum(axis=0).tobytes()
+    assert rows.tobytes() == before  # the rows are left as they were
     # the firm table's total support: a gather of the programmes' rows, summed over them
     idx = np.arange(0, 2_000, 3)
     assert pairwise_row_sum(list(rows[:, idx])).tobytes() == rows[:, idx].sum(axis=0).tobytes()

@@ -81,7 +81,7 @@ def pairwise_row_sum(rows: list[np.ndarray]) -> np.ndarray:
     (numpy's ``pairwise_sum``: fewer than 8 terms in order; 8 to 128 terms in 8 interleaved partial
     sums, ``((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))``, then the rest in order), added to
     0.0, one column at a time: 66 ms for the firm table's nine programmes at scale 16, against
-    about 1 ms for the same additions in the same order done row by row here.
+    about 10 ms for the same additions in the same order done row by row here.
 
     Args:
         rows: One to 128 float64 arrays of the same length.
@@ -94,8 +94,8 @@ def pairwise_row_sum(rows: list[np.ndarray]) -> np.ndarray:
         for row in rows:
             total += row
         return total
-    partial = [row.copy() for row in rows[:8]]
     done = n - n % 8
+    partial = list(rows[:8]) if done == 8 else [row.copy() for row in rows[:8]]  # copied if added to
     for start in range(8, done, 8):
         for j in range(8):
             partial[j] += rows[start + j]

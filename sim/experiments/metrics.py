@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -21,6 +21,7 @@ __all__ = [
     "kaplan_meier",
     "km_survival_function",
     "survival_at",
+    "survival_at_each",
     "target_attainment",
     "target_rows",
     "targets_frame",
@@ -82,21 +83,29 @@ def km_survival_function(lifetime_months: np.ndarray, censored: np.ndarray) -> t
 
 def survival_at(lifetime_months: np.ndarray, censored: np.ndarray, months: float) -> float:
     """Kaplan-Meier probability that a firm operates more than ``months`` months."""
+    return survival_at_each(lifetime_months, censored, (months,))[0]
+
+
+def survival_at_each(lifetime_months: np.ndarray, censored: np.ndarray, months: Sequence[float]) -> list[float]:
+    """:func:`survival_at` at each of ``months``, from one Kaplan-Meier curve (one sort of the lifetimes)."""
     if len(lifetime_months) == 0:
-        return float("nan")
+        return [float("nan")] * len(months)
     if not np.any(~np.asarray(censored, dtype=bool)):
-        return 1.0
+        return [1.0] * len(months)
     times, survival = km_survival_function(lifetime_months, censored)
-    k = int(np.searchsorted(times, months, side="right")) - 1
-    return 1.0 if k < 0 else float(survival[k])
+    values = []
+    for month in months:
+        k = int(np.searchsorted(times, month, side="right")) - 1
+        values.append(1.0 if k < 0 else float(survival[k]))
+    return values
 
 
 def death_rates_by_age(firms: pd.DataFrame, years: int = 5) -> pd.Series:
     """Yearly death rate by firm age from the Kaplan-Meier curve: 1 - S(12k) / S(12(k-1))."""
     rates = {}
     previous = 1.0
-    for k in range(1, years + 1):
-        current = survival_at(firms["lifetime_months"], firms["censored"], 12 * k)
+    survival = survival_at_each(firms["lifetime_months"], firms["censored"], [12 * k for k in range(1, years + 1)])
+    for k, current in enumerate(survival, start=1):
         rates[k] = 1.0 - current / previous if previous > 0 else float("nan")
         previous = current
     import pandas as pd
@@ -195,12 +204,13 @@ def headline_metrics(
     helped = _values(firms, "helped").astype(bool, copy=False)
     helped_narrow = _values(firms, "helped_narrow").astype(bool, copy=False)
     young = _is_category(firms, "founder_type", "young_graduate")
+    survival_1y, survival_3y = survival_at_each(lifetime, alive, (12, 36))
     metrics = {
         "founders_helped": float(np.count_nonzero(helped)),
         "youth_founders_helped": float(np.count_nonzero(helped & young)),
         "firms_started": float(len(alive)),
-        "survival_1y": survival_at(lifetime, alive, 12),
-        "survival_3y": survival_at(lifetime, alive, 36),
+        "survival_1y": survival_1y,
+        "survival_3y": survival_3y,
         "jobs_created": jobs,
         "incubation_bases": float(incubation_bases),
         "fiscal_cost_yuan": fiscal,
