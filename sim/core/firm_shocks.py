@@ -24,7 +24,7 @@ bounded at about 9.3 standard deviations.
 
 All of it is numpy arithmetic over the live firms, about 100 numpy calls a month whatever their
 number (the uniform's word and both pairs' first attempts in one pass, the firms still outside
-the circle in two or three rounds of several attempts each, see :func:`_polar_normals`), and no
+the circle in two or three rounds of several attempts each, see :func:`_polar_tail`), and no
 trigonometry (numpy's float64 sine and cosine are ten times slower than its logarithm here).
 Until session 4 the model drew five numbers for every founder who had ever arrived, alive or not.
 ``tests/test_firm_shocks.py`` checks the definition, determinism, independence from the other live
@@ -99,10 +99,12 @@ class FirmShocks:
         self.key = int(key) & _MASK64
         self._slot_hash = np.zeros(0, dtype=np.uint64)
 
-    def slot_hashes(self, slots: np.ndarray) -> np.ndarray:
-        """``mix(key + GAMMA * (slot + 1))`` of ``slots`` (kept for the slots seen so far)."""
+    def slot_hashes(self, slots: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """``mix(key + GAMMA * (slot + 1))`` of ``slots`` (kept for the slots seen so far), into
+        ``out`` if given.
+        """
         if slots.size == 0:
-            return np.zeros(0, dtype=np.uint64)
+            return np.zeros(0, dtype=np.uint64) if out is None else out
         needed = int(slots.max()) + 1
         if needed > self._slot_hash.size:
             start = self._slot_hash.size
@@ -110,31 +112,56 @@ class FirmShocks:
             fresh *= _word(_GAMMA)
             fresh += _word(self.key)
             self._slot_hash = np.concatenate([self._slot_hash, mix(fresh)])
-        return self._slot_hash[slots]
+        return np.take(self._slot_hash, slots, out=out)
 
     def draws(self, slots: np.ndarray, month: int) -> np.ndarray:
         """The shocks of firm ``slots`` in absolute ``month``: shape (:data:`DRAW_ROWS`, n), column j
         for ``slots[j]``; rows 0-3 standard normals, row :data:`HIRE_ROW` uniforms in [0, 1).
 
-        Computed in blocks of :data:`BLOCK` firms, whose temporaries stay in the processor's cache
-        (about 30% less time at 16x than whole arrays); each column depends on its slot only.
+        The uniform and the first polar attempts are computed in blocks of :data:`BLOCK` firms,
+        whose temporaries stay in the processor's cache (about 30% less time at 16x than whole
+        arrays); the further attempts of the few firms that need them, once for the month
+        (:func:`_polar_tail`). Each column depends on its slot only.
         """
-        out = np.empty((DRAW_ROWS, slots.size))
-        for start in range(0, slots.size, BLOCK):
-            self._draw_block(slots[start : start + BLOCK], month, out[:, start : start + BLOCK])
+        n = slots.size
+        out = np.empty((DRAW_ROWS, n))
+        h = np.empty(n, dtype=np.uint64)  # the firms' month hashes
+        pairs, firms = [], []  # per block: (pair, firm) whose first point is outside the circle
+        for start in range(0, n, BLOCK):
+            block = slice(start, min(start + BLOCK, n))
+            hashes = h[block]
+            self.slot_hashes(slots[block], out=hashes)
+            hashes += _word(_GAMMA * (month + 1))
+            mix(hashes)
+            pair, firm = np.divmod(_first_attempts(hashes, out[:, block]), hashes.size)
+            firm += start
+            pairs.append(pair)
+            firms.append(firm)
+        if n:
+            _polar_tail(h, np.concatenate(pairs), np.concatenate(firms), out)
         return out
 
-    def _draw_block(self, slots: np.ndarray, month: int, out: np.ndarray) -> None:
-        """:meth:`draws` of ``slots`` into ``out``."""
-        h = self.slot_hashes(slots)
-        h += _word(_GAMMA * (month + 1))
-        mix(h)
-        words = h + _FIRST_WORDS  # (3, n): words 1, 2, 3
-        mix(words)
-        hire = words[0]
-        hire >>= _S11
-        np.multiply(hire, _UNIT53, out=out[HIRE_ROW])
-        _polar_normals(h, words[1:], out)
+
+def _first_attempts(h: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """The uniform (word 1) and attempt 0 of both polar pairs (words 2, 3) of the firms with month
+    hashes ``h`` into ``out`` (rows as :meth:`FirmShocks.draws`, normals right where the point is
+    inside the unit circle).
+
+    Returns:
+        The entries ``pair * n + firm`` (n = ``h.size``) whose point is outside the circle (21.5%).
+    """
+    words = h + _FIRST_WORDS  # (3, n): words 1, 2, 3
+    mix(words)
+    hire = words[0]
+    hire >>= _S11
+    np.multiply(hire, _UNIT53, out=out[HIRE_ROW])
+    first, second = out[0:SHOCK_ROWS:2], out[1:SHOCK_ROWS:2]  # rows (0, 2) and (1, 3)
+    r2 = _point(words[1:], first, second)
+    with np.errstate(invalid="ignore"):  # NaN for the points outside, overwritten by the tail
+        factor = _polar_factor(r2)
+    first *= factor
+    second *= factor
+    return np.flatnonzero(r2 >= 1.0)
 
 
 def _point(words: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.ndarray:
@@ -159,34 +186,28 @@ def _polar_factor(r2: np.ndarray) -> np.ndarray:
     return factor
 
 
-def _polar_normals(h: np.ndarray, words: np.ndarray, out: np.ndarray) -> None:
-    """The :data:`SHOCK_ROWS` normals of the firms with month hashes ``h`` into ``out[:SHOCK_ROWS]``
-    by Marsaglia's polar method: pair p (rows 2p, 2p + 1), attempt a takes the point of word
-    ``2 + p + 2a``, the first attempt inside the unit circle gives the pair.
+def _polar_tail(h: np.ndarray, pair: np.ndarray, firm: np.ndarray, out: np.ndarray) -> None:
+    """The further polar attempts of the entries (``pair``, ``firm``) whose first point fell
+    outside the unit circle, firms of the month hashes ``h``, into ``out`` (C-contiguous, rows as
+    :meth:`FirmShocks.draws`): attempt a of pair p takes the point of word ``2 + p + 2a``, the first
+    attempt inside the circle gives the pair (rows 2p, 2p + 1).
 
-    Attempt 0 of both pairs is one (2, n) computation on ``words``, words 2 and 3 of the firms
-    (hashed; changed in place); 21.5% of its points fall outside the circle. Each further round
-    takes, for the (firm, pair) entries still without a point, the next
+    Each round takes, for the entries still without a point, the next
     ``max(1, TAIL_WORDS // entries)`` attempts (at most :data:`ROUND_ATTEMPTS`) at once and keeps
     each entry's first point inside (rounds of the whole remainder, not one numpy pass per
     attempt). The values are those of trying the attempts one by one.
     """
-    n = h.size
-    first, second = out[0:SHOCK_ROWS:2], out[1:SHOCK_ROWS:2]  # rows (0, 2) and (1, 3)
-    r2 = _point(words, first, second)
-    with np.errstate(invalid="ignore"):  # NaN for the points outside, overwritten below
-        factor = _polar_factor(r2)
-    first *= factor
-    second *= factor
-    todo = np.flatnonzero(r2 >= 1.0)  # entries pair * n + firm still without a point
-    if todo.size == 0:
+    if firm.size == 0:
         return
-    pair, firm = np.divmod(todo, n)
+    n = h.size
     base = h[firm]
     base += _FIRST_WORDS[1 + pair, 0]  # word 2 + pair of each entry
+    position = pair * (2 * n)
+    position += firm  # of row 2 pair, column firm, in out's flat layout
+    flat = out.reshape(-1)  # a view: out is C-contiguous
     attempt = 1
     while True:
-        k = min(ROUND_ATTEMPTS, max(1, TAIL_WORDS // firm.size))
+        k = min(ROUND_ATTEMPTS, max(1, TAIL_WORDS // base.size))
         steps = np.arange(attempt, attempt + k, dtype=np.uint64)
         steps *= _TWO_GAMMA  # GAMMA * 2a modulo 2**64
         words = base[:, None] + steps  # (entries, k): words 2 + pair + 2a of attempts a .. a + k - 1
@@ -200,13 +221,14 @@ def _polar_normals(h: np.ndarray, words: np.ndarray, out: np.ndarray) -> None:
         np.not_equal(entry[1:], entry[:-1], out=first_of_entry[1:])
         pick, got = pick[first_of_entry], entry[first_of_entry]  # each entry's first point inside
         factor = _polar_factor(r2.ravel()[pick])
-        rows, columns = 2 * pair[got], firm[got]
-        out[rows, columns] = v1.ravel()[pick] * factor
-        out[rows + 1, columns] = v2.ravel()[pick] * factor
-        if got.size == firm.size:
+        at = position[got]
+        flat[at] = v1.ravel()[pick] * factor
+        at += n  # row 2 pair + 1
+        flat[at] = v2.ravel()[pick] * factor
+        if got.size == base.size:
             return
-        missed = np.ones(firm.size, dtype=bool)
+        missed = np.ones(base.size, dtype=bool)
         missed[got] = False
         missed = np.flatnonzero(missed)
-        pair, firm, base = pair[missed], firm[missed], base[missed]
+        base, position = base[missed], position[missed]
         attempt += k
