@@ -60,7 +60,7 @@ a firm is still outside the circle with probability 0.215**16, 2e-11)."""
 _MASK64 = (1 << 64) - 1
 _GAMMA = 0x9E3779B97F4A7C15
 _M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
-_S11, _S27, _S30, _S31, _S32 = (np.uint64(k) for k in (11, 27, 30, 31, 32))
+_S11, _S27, _S30, _S31 = (np.uint64(k) for k in (11, 27, 30, 31))
 _FIRST_WORDS = np.array([[(_GAMMA * c) & _MASK64] for c in (1, 2, 3)], dtype=np.uint64)
 """``GAMMA * c`` modulo 2**64 for words c = 1, 2, 3 (the uniform, attempt 0 of pairs 0 and 1), a column."""
 _TWO_GAMMA = np.uint64((2 * _GAMMA) & _MASK64)
