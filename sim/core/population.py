@@ -393,7 +393,7 @@ class FirmArrays:
             "employees": np.where(self.alive[idx], self.employees[idx], 0),
             "peak_employees": self.peak_employees[idx],
         }
-        support = [self.support_yuan[j, idx] for j in range(len(PROGRAMMES))]
+        support = [row[idx] for row in self.support_yuan]  # row views: 1-D indexing is faster
         for name, column in zip(PROGRAMMES, support, strict=True):
             columns[f"support_{name}_yuan"] = column
         columns["support_total_yuan"] = pairwise_row_sum(support)
@@ -450,5 +450,5 @@ class FirmArrays:
 
         helped = self.startup_loan[idx]
         for name in NARROW_HELP_PROGRAMMES:
-            helped |= within(self.first_support_by_programme[PROGRAMMES.index(name), idx])
+            helped |= within(self.first_support_by_programme[PROGRAMMES.index(name)][idx])
         return self.registered[idx] & helped
