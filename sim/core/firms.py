@@ -475,11 +475,11 @@ class FirmPopulation(FirmArrays):
 
     def _book_support(self, row: int, idx: np.ndarray, paid_yuan: np.ndarray, month: int):
         """:meth:`book_support`; returns the firms paid and what each was paid (yuan)."""
-        positive = paid_yuan > 0
-        if positive.all():
+        positive = np.flatnonzero(paid_yuan > 0)  # an index list: cheaper than a boolean mask
+        if positive.size == idx.size:
             receiving, paid = idx, paid_yuan
         else:
-            receiving, paid = idx[positive], paid_yuan[positive]
+            receiving, paid = idx.take(positive), paid_yuan.take(positive)
         self.support_yuan[row][receiving] += paid  # the row's view: 1-D indexing is faster
         self.mark_supported(receiving, month, row)
         return receiving, paid

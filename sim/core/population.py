@@ -411,12 +411,17 @@ class FirmArrays:
         return (end - self.start_month[idx] + 1).astype(np.int64)
 
     def mark_supported(self, idx: np.ndarray, month: int, row: int | None = None) -> None:
-        """Record the first month a founder received public support (from programme ``row``, if given)."""
-        fresh = idx[self.first_support_month[idx] == NOT_SET]
-        self.first_support_month[fresh] = month
+        """Record the first month a founder received public support (from programme ``row``, if given).
+
+        A founder with a first month from a programme has a first month of any support, so with
+        ``row`` only the founders new to that programme need the second test.
+        """
         if row is not None:
             first = self.first_support_by_programme[row]
-            first[idx[first[idx] == NOT_SET]] = month
+            idx = idx[first[idx] == NOT_SET]
+            first[idx] = month
+        fresh = idx[self.first_support_month[idx] == NOT_SET]
+        self.first_support_month[fresh] = month
 
     def takes_up_support(self, idx: np.ndarray) -> np.ndarray:
         """Founders who know of and apply for district programmes."""
