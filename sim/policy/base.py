@@ -26,8 +26,10 @@ incubation services, lenders) is booked as the firm's support without touching i
 
 from __future__ import annotations
 
+import weakref
 from collections import defaultdict
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
@@ -46,6 +48,8 @@ MONTHS_PER_YEAR = 12
 # Order of the monthly payments (and, reversed, of the per-person support sum): discounts at the
 # premises first, then subsidies on the rent still due, then the rest in registry order.
 PREMISES, RENT, STAFF = 0, 1, 2
+
+T = TypeVar("T")
 
 
 class Programme(mesa.Agent):
@@ -90,6 +94,22 @@ class Programme(mesa.Agent):
         self.paid_by_month: dict[int, float] = defaultdict(float)
         """What budgeted payments paid, by absolute month (yuan)."""
         self.row = ctx.firms.programme_row(self.name)
+        self._account_memo: tuple[weakref.ref | None, Any] = (None, None)
+
+    def once_per_account(self, account: MonthAccount, compute: Callable[[MonthAccount], T]) -> T:
+        """``compute(account)``, computed once for each month's account and reused by the hooks
+        that see the same account (:meth:`pay_monthly`, :meth:`planned_per_person_support_yuan`).
+
+        For what does not change between those hooks (firms' age, staff, take-up, incubation);
+        only the last account is remembered, and only as long as it exists. Callers must not
+        modify the result.
+        """
+        ref, value = self._account_memo
+        if ref is not None and ref() is account:
+            return value
+        value = compute(account)
+        self._account_memo = (weakref.ref(account), value)
+        return value
 
     @classmethod
     def from_policy(cls, ctx: Context, policy: Any) -> Programme:

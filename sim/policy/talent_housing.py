@@ -18,26 +18,27 @@ class TalentHousingProgramme(Programme):
 
     name = "talent_housing"
 
-    def _eligible(self, idx: np.ndarray) -> np.ndarray:
+    def _eligible(self, account: MonthAccount) -> np.ndarray:
+        """Positions in ``account.idx`` of the firms entitled this month: old and large enough and
+        applying (once per account).
+        """
+        return self.once_per_account(account, self._find_eligible)
+
+    def _find_eligible(self, account: MonthAccount) -> np.ndarray:
+        s = self.settings
         pop = self.firms
+        idx = account.idx
         age = pop.age_months(idx, self.ctx.clock.month)
-        return (
-            (age >= self.settings.min_firm_age_months)
-            & (pop.employees[idx] >= self.settings.min_employees)
-            & pop.takes_up_support(idx)
-        )
+        old_and_large = np.flatnonzero((age >= s.min_firm_age_months) & (account.employees >= s.min_employees))
+        return old_and_large[pop.takes_up_support(idx.take(old_and_large))]
 
     def per_person_support_yuan(self, account: MonthAccount) -> np.ndarray:
         """Expected monthly subsidy for one more employee (yuan/person/month)."""
-        return self._per_person(account.idx)
-
-    def _per_person(self, idx: np.ndarray) -> np.ndarray:
-        if not self.enabled:
-            return np.zeros(idx.size)
-        s = self.settings
-        return np.where(
-            self._eligible(idx), s.subsidy_yuan_per_person_month * s.eligible_employee_share, 0.0
-        )
+        per_person = np.zeros(account.idx.size)
+        if self.enabled:
+            s = self.settings
+            per_person[self._eligible(account)] = s.subsidy_yuan_per_person_month * s.eligible_employee_share
+        return per_person
 
     def expected_first_year_support_yuan(self, idx: np.ndarray) -> np.ndarray:
         """First-year housing subsidy for founders whose initial team already qualifies."""
@@ -53,4 +54,10 @@ class TalentHousingProgramme(Programme):
 
     def pay_monthly(self, account: MonthAccount) -> np.ndarray:
         """Pay this month's subsidy to live firms (yuan per firm)."""
-        return self.pay_pro_rata(account.idx, self._per_person(account.idx) * account.employees)
+        requested = np.zeros(account.idx.size)
+        if self.enabled:
+            s = self.settings
+            eligible = self._eligible(account)
+            per_person = s.subsidy_yuan_per_person_month * s.eligible_employee_share
+            requested[eligible] = per_person * account.employees[eligible]
+        return self.pay_pro_rata(account.idx, requested)
