@@ -18,6 +18,8 @@ pays its share.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from sim.core.context import Context
@@ -25,6 +27,25 @@ from sim.core.firms import MonthAccount
 from sim.policy.base import RENT, Programme
 
 NO_WAIVER = -1
+
+
+class RentShares(NamedTuple):
+    """One month's shares of rent for the firms of an account (one entry per firm).
+
+    Attributes:
+        waiver_months: The relief package's waiver and cuts apply this month.
+        waived: Rent waived (tenants of state-owned premises).
+        cut: Share of rent private landlords cut.
+        subsidy: Share of the rent still due after the cut that the budgeted subsidy pays.
+        paying: Positions of the firms with a subsidy or a cut (sorted); the others get nothing
+            from the budget.
+    """
+
+    waiver_months: bool
+    waived: np.ndarray
+    cut: np.ndarray
+    subsidy: np.ndarray
+    paying: np.ndarray
 
 
 class RentReliefProgramme(Programme):
@@ -86,15 +107,34 @@ class RentReliefProgramme(Programme):
         selected = (u >= s.shock_waiver_share) & (u < upper)
         return np.where(selected, s.private_cut_rent_share, 0.0)
 
-    def _subsidy_share(self, idx: np.ndarray) -> np.ndarray:
-        """Share of the rent still due that the budgeted subsidy pays (0 where the rent is waived)."""
+    def _subsidised(self, idx: np.ndarray, waived: np.ndarray) -> np.ndarray:
+        """Positions in ``idx`` of the firms the budgeted subsidy pays for: young (incubated, if so
+        set), applying and not waived; the cheap tests first, on all firms, the rest on the few left.
+        """
         pop = self.firms
         s = self.settings
         age = pop.age_months(idx, self.ctx.clock.month)
-        eligible = (age < s.max_firm_age_months) & pop.takes_up_support(idx) & ~self._waived(idx)
         if s.incubated_only:
-            eligible &= pop.incubated[idx]
-        return np.where(eligible, s.subsidy_share, 0.0)
+            incubated = np.flatnonzero(pop.incubated[idx])
+            young = incubated[age[incubated] < s.max_firm_age_months]
+        else:
+            young = np.flatnonzero(age < s.max_firm_age_months)
+        return young[pop.takes_up_support(idx.take(young)) & ~waived[young]]
+
+    def _shares(self, account: MonthAccount) -> RentShares:
+        """The month's shares of rent for the firms of ``account`` (once per account)."""
+        return self.once_per_account(account, self._find_shares)
+
+    def _find_shares(self, account: MonthAccount) -> RentShares:
+        idx = account.idx
+        waiver = self.waiver_in_force()
+        waived = self._waived(idx)
+        cut = self._private_cut(idx)
+        subsidised = self._subsidised(idx, waived)
+        subsidy = np.zeros(idx.size)
+        subsidy[subsidised] = self.settings.subsidy_share
+        paying = np.union1d(subsidised, np.flatnonzero(cut > 0)) if waiver else subsidised
+        return RentShares(waiver, waived, cut, subsidy, paying)
 
     def per_person_support_yuan(self, account: MonthAccount) -> np.ndarray:
         """Rent relief for one more workstation (yuan/person/month): the subsidy, or the whole
@@ -102,9 +142,8 @@ class RentReliefProgramme(Programme):
         """
         if not self.enabled:
             return np.zeros(account.idx.size)
-        idx = account.idx
-        cut = self._private_cut(idx)
-        share = self._subsidy_share(idx) * (1 - cut) + cut + self._waived(idx)
+        shares = self._shares(account)
+        share = shares.subsidy * (1 - shares.cut) + shares.cut + shares.waived
         return share * account.rent_due_per_person_yuan
 
     def planned_per_person_support_yuan(self, account: MonthAccount) -> np.ndarray:
@@ -113,10 +152,12 @@ class RentReliefProgramme(Programme):
         """
         if not self.enabled:
             return np.zeros(account.idx.size)
-        idx = account.idx
-        cut = self._private_cut(idx)
-        budgeted = self._subsidy_share(idx) * (1 - cut) + cut
-        share = self.expected_paid_share() * budgeted + self._waived(idx)
+        shares = self._shares(account)
+        if shares.waiver_months:
+            budgeted = shares.subsidy * (1 - shares.cut) + shares.cut
+            share = self.expected_paid_share() * budgeted + shares.waived
+        else:  # no cuts, no waivers: the terms they would add are zero
+            share = self.expected_paid_share() * shares.subsidy
         return share * account.rent_due_per_person_yuan
 
     def expected_first_year_support_yuan(self, idx: np.ndarray) -> np.ndarray:
@@ -137,16 +178,22 @@ class RentReliefProgramme(Programme):
         credited = np.zeros(idx.size)
         if not self.enabled:
             return credited
-        waived = np.flatnonzero(self._waived(idx))
+        shares = self._shares(account)
+        waived = np.flatnonzero(shares.waived)
         credited[waived] = self.pay_contract(idx[waived], account.rent_due_yuan[waived])
         self.waived_this_month = float(credited[waived].sum())
         self.waived_total_yuan += self.waived_this_month
-        cut = self._private_cut(idx) * account.rent_due_yuan
-        subsidy = self._subsidy_share(idx) * (account.rent_due_yuan - cut)
-        requested = subsidy + self.settings.private_cut_support_share * cut
-        paid = self.pay_pro_rata(idx, requested)
+        # only the paying firms' rent is subsidised or cut; every other firm requests nothing
+        paying = shares.paying
+        rent_due = account.rent_due_yuan[paying]
+        cut = shares.cut[paying] * rent_due
+        subsidy = shares.subsidy[paying] * (rent_due - cut)
+        requested = np.zeros(idx.size)
+        requested[paying] = subsidy + self.settings.private_cut_support_share * cut
+        paid = self.pay_pro_rata(idx, requested)[paying]
+        requested = requested[paying]
         ratio = np.divide(paid, requested, out=np.zeros_like(paid), where=requested > 0)
-        credited += ratio * (subsidy + cut)  # the landlord's part of a cut only as far as the district pays
+        credited[paying] += ratio * (subsidy + cut)  # the landlord's part of a cut only as far as the district pays
         return credited
 
     def monthly_record(self) -> dict[str, float]:
