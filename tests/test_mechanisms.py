@@ -16,7 +16,7 @@ from sim.core.context import Clock
 from sim.core.population import NOT_SET, OTHER_FOUNDER, SERVICES, TECH, YOUNG_GRADUATE
 from sim.core.shocks import demand_index, relief_months
 from sim.policy.growth_grants import INNOVATION, TECHNOLOGY, GrowthGrantProgramme
-from sim.policy.incubation import IncubationProgramme
+from sim.policy.incubation import IncubationProgramme, best_first
 from sim.policy.loans import LoanProgramme
 from sim.policy.rent_relief import RentReliefProgramme
 from sim.policy.startup_subsidies import StartupSubsidyProgramme
@@ -237,6 +237,16 @@ def test_admission_by_screened_quality_up_to_the_places():
     assert firms.incubated[:5].tolist() == [False, True, True, False, False]
     assert firms.first_support_month[1] == MONTH and firms.first_support_month[0] == NOT_SET
     np.testing.assert_allclose(programme.log_productivity_bonus(np.arange(5)), [0, 0.03, 0.03, 0, 0])
+
+
+def test_best_first_is_the_head_of_a_stable_sort_by_descending_score():
+    rng = np.random.default_rng(7)
+    score = rng.integers(0, 6, 40).astype(np.float64)  # many ties
+    candidates = np.arange(100, 140)
+    full = candidates[np.argsort(-score, kind="stable")]
+    for k in (1, 2, 5, 13, 39, 40, 41):
+        assert best_first(candidates, score, k).tolist() == full[:k].tolist()
+    assert best_first(np.array([5, 6, 7]), np.array([0.2, 0.9, 0.2]), 2).tolist() == [6, 5]
 
 
 def test_rent_discount_free_places_for_graduates_and_services():

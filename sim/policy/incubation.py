@@ -95,8 +95,11 @@ class IncubationProgramme(Programme):
     # ------------------------------------------------------------ graduation
     def graduate(self) -> None:
         """Firms whose incubation period (plus any extension) is over leave their base."""
-        if not self.enabled:
-            return
+        if self.enabled:
+            self._graduate()
+
+    def _graduate(self) -> np.ndarray:
+        """:meth:`graduate`; returns the firms still incubated (sorted)."""
         pop = self.firms
         s = self.settings
         tenants = pop.tenants()
@@ -110,53 +113,61 @@ class IncubationProgramme(Programme):
         )
         pop.extend_incubation(tenants[extend])
         limit = s.period_months + np.where(pop.incubation_extended[tenants], s.extension_months, 0)
-        pop.end_incubation(tenants[months_in >= limit])
+        over = months_in >= limit
+        pop.end_incubation(tenants[over])
+        return tenants[~over]
 
     # -------------------------------------------------------------- admission
     def admit(self, alive: np.ndarray) -> np.ndarray:
         """Tenants at the end of their period graduate; free places go to applying young firms,
         best screened quality first.
         """
-        self.graduate()
-        alive_idx = alive
-        if not self.enabled or not self.bases:
-            return alive_idx[:0]
+        if not self.enabled:
+            return alive[:0]
+        tenants = self._graduate()
+        if not self.bases:
+            return alive[:0]
         pop = self.firms
         s = self.settings
-        age = pop.age_months(alive_idx, self.ctx.clock.month)
-        # the cheap tests first, on all live firms; the screening only for the young applicants left
-        young = alive_idx[(age <= s.admission_max_age_months) & ~pop.ever_incubated[alive_idx]]
+        occupancy = np.bincount(pop.incubator[tenants], minlength=max(b.unique_id for b in self.bases) + 1)
+        free = sum(max(0, base.places - int(occupancy[base.unique_id])) for base in self.bases)
+        if free == 0:
+            return alive[:0]
+        age = pop.age_months(alive, self.ctx.clock.month)
+        # the cheap tests first, on all live firms; the others only for the few firms left
+        young = alive.take(np.flatnonzero(age <= s.admission_max_age_months))
+        young = young[~pop.ever_incubated[young]]
         young = young[pop.u_incubation_apply[young] < s.application_share]
         screened = pop.log_quality[young] + s.screening_noise_sd * pop.incubator_noise[young]
         passed = screened > s.admission_threshold
-        candidates = young[passed]
-        ranked = candidates[np.argsort(-screened[passed], kind="stable")]
-        tenants = pop.tenants()
-        occupancy = np.bincount(pop.incubator[tenants], minlength=max(b.unique_id for b in self.bases) + 1)
+        ranked = best_first(young[passed], screened[passed], free)
         admitted = []
         for base in self.bases:
             taken = base.admit(ranked, int(occupancy[base.unique_id]))
             ranked = ranked[taken.size :]
             admitted.append(taken)
-        return np.concatenate(admitted) if admitted else alive_idx[:0]
+        return np.concatenate(admitted)
 
     # --------------------------------------------------------------- support
     def log_productivity_bonus(self, idx: np.ndarray) -> np.ndarray:
         """Mentoring gain in log productivity for incubated firms."""
-        if not self.enabled:
-            return np.zeros(idx.size)
-        return np.where(self.firms.incubated[idx], self.settings.mentoring_effect, 0.0)
+        bonus = np.zeros(idx.size)
+        if self.enabled:
+            bonus[np.flatnonzero(self.firms.incubated[idx])] = self.settings.mentoring_effect
+        return bonus
 
-    def rent_discount_share(self, idx: np.ndarray) -> np.ndarray:
+    def rent_discount_share(self, idx: np.ndarray, incubated: np.ndarray | None = None) -> np.ndarray:
         """Share of rent waived for firms ``idx``: zero outside incubators, the place discount
         inside, and 1 for young graduates holding one of their base's free places (the base's
-        graduate tenants in order of arrival). ``idx`` must be sorted (as from ``flatnonzero``).
+        graduate tenants in order of arrival). ``idx`` must be sorted (as from ``flatnonzero``);
+        ``incubated``, if given, holds the positions in ``idx`` of the incubated firms.
         """
         share = np.zeros(idx.size)
         if not self.enabled or not self.bases:
             return share
         pop = self.firms
-        incubated = np.flatnonzero(pop.incubated[idx])
+        if incubated is None:
+            incubated = np.flatnonzero(pop.incubated[idx])
         share[incubated] = self.settings.place_rent_discount
         graduates = incubated[pop.founder_type[idx[incubated]] == YOUNG_GRADUATE]
         free_places = self.bases[0].free_places_for_graduates  # every base has the same places
@@ -178,13 +189,14 @@ class IncubationProgramme(Programme):
             bases and counts as spend but not as cash for the firm.
         """
         idx, rent_yuan = account.idx, account.rent_yuan
-        discount_share = self.rent_discount_share(idx)
-        account.rent_discount_share = discount_share
         credited = np.zeros(idx.size)
         if not self.enabled:
+            account.rent_discount_share = self.rent_discount_share(idx)
             account.rent_due_yuan = rent_yuan - credited
             return credited
         inside = np.flatnonzero(self.firms.incubated[idx])
+        discount_share = self.rent_discount_share(idx, inside)
+        account.rent_discount_share = discount_share
         discount = discount_share[inside] * rent_yuan[inside]
         requested = discount + self.settings.services_subsidy_yuan_per_place_month
         paid = self.pay_pro_rata(idx[inside], requested)
@@ -211,4 +223,17 @@ class IncubationProgramme(Programme):
         return int(self.firms.tenants().size)
 
 
-__all__ = ["IncubationBase", "IncubationProgramme"]
+def best_first(candidates: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
+    """The ``k`` best ``candidates`` by ``score``, best first, ties in the candidates' order: the
+    first ``k`` of a stable sort by descending score, sorting only the candidates that can be among
+    them.
+    """
+    negated = -score
+    if k < negated.size:
+        kth = np.partition(negated, k - 1)[k - 1]
+        within = np.flatnonzero(negated <= kth)  # the k best and any tied with the k-th
+        return candidates[within[np.argsort(negated[within], kind="stable")[:k]]]
+    return candidates[np.argsort(negated, kind="stable")]
+
+
+__all__ = ["IncubationBase", "IncubationProgramme", "best_first"]
