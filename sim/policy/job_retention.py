@@ -68,7 +68,7 @@ class JobRetentionProgramme(Programme):
 
     def per_person_support_yuan(self, account: MonthAccount) -> np.ndarray:
         """Subsidy for each employee kept this month (yuan/person/month)."""
-        if not self.enabled:
+        if not self._paying():
             return np.zeros(account.idx.size)
         s = self.settings
         return np.where(self._eligible(account.idx), s.subsidy_yuan_per_person / s.payment_months, 0.0)

@@ -20,21 +20,26 @@ class StartupSubsidyProgramme(Programme):
 
     name = "startup_subsidies"
 
-    def _si_eligible(self, idx: np.ndarray) -> np.ndarray:
+    def _si_eligible(self, account: MonthAccount) -> np.ndarray:
+        """Positions in ``account.idx`` of the firms entitled to the social-insurance subsidy this
+        month: young and applying (once per account).
+        """
+        return self.once_per_account(account, self._find_si_eligible)
+
+    def _find_si_eligible(self, account: MonthAccount) -> np.ndarray:
         pop = self.firms
+        idx = account.idx
         age = pop.age_months(idx, self.ctx.clock.month)
-        return (age < self.settings.social_insurance_subsidy_months) & pop.takes_up_support(idx)
+        young = np.flatnonzero(age < self.settings.social_insurance_subsidy_months)
+        return young[pop.takes_up_support(idx.take(young))]
 
-    def per_person_support_yuan(self, account: MonthAccount) -> np.ndarray:
-        """Social-insurance subsidy for one more employee (yuan/person/month)."""
-        return self._si_per_person(account.idx)
-
-    def _si_per_person(self, idx: np.ndarray) -> np.ndarray:
+    def per_person_support_yuan(self, account: MonthAccount) -> np.ndarray | None:
+        """Social-insurance subsidy for one more employee (yuan/person/month); None when off."""
         if not self.enabled:
-            return np.zeros(idx.size)
-        return np.where(
-            self._si_eligible(idx), self.settings.social_insurance_subsidy_yuan_per_person_month, 0.0
-        )
+            return None
+        per_person = np.zeros(account.idx.size)
+        per_person[self._si_eligible(account)] = self.settings.social_insurance_subsidy_yuan_per_person_month
+        return per_person
 
     def expected_first_year_support_yuan(self, idx: np.ndarray) -> np.ndarray:
         """Opening subsidy plus a first year of social-insurance subsidy at the initial size."""
@@ -56,6 +61,13 @@ class StartupSubsidyProgramme(Programme):
             admitted, np.full(admitted.size, self.settings.startup_capital_subsidy_yuan), to_cash=True
         )
 
-    def pay_monthly(self, account: MonthAccount) -> np.ndarray:
-        """Pay the month's early-stage social-insurance subsidy (yuan per firm)."""
-        return self.pay_pro_rata(account.idx, self._si_per_person(account.idx) * account.employees)
+    def pay_monthly(self, account: MonthAccount) -> np.ndarray | None:
+        """Pay the month's early-stage social-insurance subsidy (yuan per firm); None when off."""
+        if not self.enabled:
+            return None
+        eligible = self._si_eligible(account)
+        requested = np.zeros(account.idx.size)
+        requested[eligible] = (
+            self.settings.social_insurance_subsidy_yuan_per_person_month * account.employees[eligible]
+        )
+        return self.pay_pro_rata(account.idx, requested)

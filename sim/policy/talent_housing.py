@@ -32,12 +32,13 @@ class TalentHousingProgramme(Programme):
         old_and_large = np.flatnonzero((age >= s.min_firm_age_months) & (account.employees >= s.min_employees))
         return old_and_large[pop.takes_up_support(idx.take(old_and_large))]
 
-    def per_person_support_yuan(self, account: MonthAccount) -> np.ndarray:
-        """Expected monthly subsidy for one more employee (yuan/person/month)."""
+    def per_person_support_yuan(self, account: MonthAccount) -> np.ndarray | None:
+        """Expected monthly subsidy for one more employee (yuan/person/month); None when off."""
+        if not self.enabled:
+            return None
+        s = self.settings
         per_person = np.zeros(account.idx.size)
-        if self.enabled:
-            s = self.settings
-            per_person[self._eligible(account)] = s.subsidy_yuan_per_person_month * s.eligible_employee_share
+        per_person[self._eligible(account)] = s.subsidy_yuan_per_person_month * s.eligible_employee_share
         return per_person
 
     def expected_first_year_support_yuan(self, idx: np.ndarray) -> np.ndarray:
@@ -52,12 +53,12 @@ class TalentHousingProgramme(Programme):
             eligible, s.subsidy_yuan_per_person_month * s.eligible_employee_share * staff * months, 0.0
         )
 
-    def pay_monthly(self, account: MonthAccount) -> np.ndarray:
-        """Pay this month's subsidy to live firms (yuan per firm)."""
+    def pay_monthly(self, account: MonthAccount) -> np.ndarray | None:
+        """Pay this month's subsidy to live firms (yuan per firm); None when off."""
+        if not self.enabled:
+            return None
+        s = self.settings
+        eligible = self._eligible(account)
         requested = np.zeros(account.idx.size)
-        if self.enabled:
-            s = self.settings
-            eligible = self._eligible(account)
-            per_person = s.subsidy_yuan_per_person_month * s.eligible_employee_share
-            requested[eligible] = per_person * account.employees[eligible]
+        requested[eligible] = s.subsidy_yuan_per_person_month * s.eligible_employee_share * account.employees[eligible]
         return self.pay_pro_rata(account.idx, requested)
