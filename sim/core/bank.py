@@ -242,8 +242,8 @@ class Bank(mesa.Agent):
         firms = self.ctx.firms
         interest_net = np.zeros(alive_idx.size)
         principal = np.zeros(alive_idx.size)
-        has_loan = firms.loan_balance[alive_idx] > 0
-        borrowers = alive_idx[has_loan]
+        has_loan = np.flatnonzero(firms.loan_balance[alive_idx] > 0)  # positions of the borrowers
+        borrowers = alive_idx.take(has_loan)
         if borrowers.size == 0:
             return interest_net, principal
         balance = firms.loan_balance[borrowers]

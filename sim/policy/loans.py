@@ -126,7 +126,8 @@ class LoanProgramme(Programme):
         pop = self.firms
         n = pop.n
         balance = pop.loan_balance[:n]
-        subsidised = np.flatnonzero((balance > 0) & pop.loan_subsidised[:n])
+        outstanding = np.flatnonzero(balance > 0)
+        subsidised = outstanding[pop.loan_subsidised[outstanding]]
         interest_subsidy = 0.0
         if subsidised.size:
             b = balance[subsidised]
@@ -138,7 +139,7 @@ class LoanProgramme(Programme):
             # interest on the declining balance b, b - k, ... over the remaining payments
             balance_months = payments * b - k * payments * (payments - 1) / 2.0
             interest_subsidy = float((subsidy_pct / 100.0 / 12.0 * balance_months).sum())
-        guaranteed = (balance > 0) & pop.loan_guaranteed[:n]
+        guaranteed = outstanding[pop.loan_guaranteed[outstanding]]
         exposure = (
             self.settings.guarantee_loss_share * (1.0 - self.lender.settings.recovery_rate)
             * float(balance[guaranteed].sum())
