@@ -133,7 +133,7 @@ class RentReliefProgramme(Programme):
         subsidised = self._subsidised(idx, waived)
         subsidy = np.zeros(idx.size)
         subsidy[subsidised] = self.settings.subsidy_share
-        paying = np.union1d(subsidised, np.flatnonzero(cut > 0)) if waiver else subsidised
+        paying = np.flatnonzero((subsidy > 0) | (cut > 0)) if waiver else subsidised
         return RentShares(waiver, waived, cut, subsidy, paying)
 
     def per_person_support_yuan(self, account: MonthAccount) -> np.ndarray:
