@@ -105,6 +105,12 @@ class MarketTerms:
         return np.zeros(idx.size)
 
 
+def _per_loan(value: np.ndarray | float, keep: np.ndarray, dtype: type | None = None) -> np.ndarray:
+    """``value`` of the loans at positions ``keep``: its entries there, or one value for all."""
+    value = np.asarray(value, dtype=dtype)
+    return np.full(keep.size, value) if value.ndim == 0 else value[keep]
+
+
 class Bank(mesa.Agent):
     """The district's lenders."""
 
@@ -123,6 +129,7 @@ class Bank(mesa.Agent):
         steps = sorted(self.settings.lpr_schedule, key=lambda s: parse_month(s.start))
         self._lpr_starts = np.array([parse_month(s.start) for s in steps])
         self._lpr_rates = np.array([s.rate_pct for s in steps])
+        self._lpr_month, self._lpr = None, 0.0  # the month last asked about and its rate
         self.totals = {
             "disbursed_count": 0, "disbursed_yuan": 0.0, "repaid_count": 0, "repaid_yuan": 0.0,
             "defaulted_count": 0, "defaulted_yuan": 0.0, "loss_yuan": 0.0,
@@ -144,8 +151,11 @@ class Bank(mesa.Agent):
     # ----------------------------------------------------------------- pricing
     def lpr_pct(self) -> float:
         """One-year loan prime rate in force this month (percent a year)."""
-        position = np.searchsorted(self._lpr_starts, self.ctx.clock.month, side="right") - 1
-        return float(self._lpr_rates[max(position, 0)])
+        month = self.ctx.clock.month
+        if month != self._lpr_month:
+            position = np.searchsorted(self._lpr_starts, month, side="right") - 1
+            self._lpr_month, self._lpr = month, float(self._lpr_rates[max(position, 0)])
+        return self._lpr
 
     def lpr_pct_at(self, months: np.ndarray) -> np.ndarray:
         """One-year LPR in force in each of ``months`` (absolute months; percent a year)."""
@@ -183,10 +193,9 @@ class Bank(mesa.Agent):
         amount = np.where(in_programme, np.minimum(need, limit), need)
         term = s.loan_term_months
         if terms.enabled:
-            term = np.where(in_programme, terms.term_months(firms.initial_employees[new_firms]), term)
-        term = np.broadcast_to(term, new_firms.shape)
+            term = np.where(in_programme, terms.term_months(firms.initial_employees[new_firms]), term)[approved]
         self._disburse(
-            new_firms[approved], amount[approved], market, term[approved],
+            new_firms[approved], amount[approved], market, term,
             guaranteed=guaranteed[approved], subsidised=in_programme[approved],
         )
 
@@ -195,12 +204,11 @@ class Bank(mesa.Agent):
         guaranteed: np.ndarray | bool, subsidised: np.ndarray | bool,
     ) -> None:
         """Book new loans; ``term_months``, ``guaranteed`` and ``subsidised`` are per loan (or one for all)."""
-        term = np.broadcast_to(np.asarray(term_months), idx.shape)
-        guaranteed = np.broadcast_to(np.asarray(guaranteed, dtype=bool), idx.shape)
-        subsidised = np.broadcast_to(np.asarray(subsidised, dtype=bool), idx.shape)
-        keep = amount > 0
-        idx, amount, term = idx[keep], amount[keep], term[keep]
-        guaranteed, subsidised = guaranteed[keep], subsidised[keep]
+        keep = np.flatnonzero(amount > 0)
+        idx, amount = idx.take(keep), amount.take(keep)
+        term = _per_loan(term_months, keep)
+        guaranteed = _per_loan(guaranteed, keep, bool)
+        subsidised = _per_loan(subsidised, keep, bool)
         self.ctx.firms.book_loan(
             idx, amount, rate_pct, term, self.ctx.clock.month,
             guaranteed=guaranteed, subsidised=subsidised & (self.terms.subsidy_share > 0),
