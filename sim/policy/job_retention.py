@@ -81,10 +81,11 @@ class JobRetentionProgramme(Programme):
         credited = np.zeros(idx.size)
         if not self._paying():
             return credited
+        s = self.settings
         eligible = np.flatnonzero(self._eligible(idx))
         firms = idx[eligible]
-        owed = self.per_person_support_yuan(account)[eligible] * account.employees[eligible]
-        owed = np.minimum(owed, self.settings.max_yuan_per_firm - self.paid_yuan[firms])
+        owed = s.subsidy_yuan_per_person / s.payment_months * account.employees[eligible]
+        owed = np.minimum(owed, s.max_yuan_per_firm - self.paid_yuan[firms])
         credited[eligible] = self.pay_pro_rata(firms, owed)
         self.paid_yuan[firms] += credited[eligible]
         return credited
