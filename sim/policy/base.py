@@ -44,6 +44,7 @@ EXPECTATION_WINDOW_MONTHS = 12
 """Months of payment history over which firms judge the share of their entitlement a programme
 pays (last year's record; assumption: planners and founders look back one budget year)."""
 MONTHS_PER_YEAR = 12
+_NOTHING_IN_WINDOW = (0.0,) * EXPECTATION_WINDOW_MONTHS  # the amount of a month without a record (yuan)
 
 # Order of the monthly payments (and, reversed, of the per-person support sum): discounts at the
 # premises first, then subsidies on the rent still due, then the rest in registry order.
@@ -148,10 +149,10 @@ class Programme(mesa.Agent):
             return 0.0
         month = self.ctx.clock.month
         window = range(month - EXPECTATION_WINDOW_MONTHS + 1, month + 1)
-        entitled = sum(self.entitled_by_month.get(m, 0.0) for m in window)
+        entitled = sum(map(self.entitled_by_month.get, window, _NOTHING_IN_WINDOW))
         if entitled <= 0:
             return 1.0 if self.annual_budget_yuan > 0 else 0.0
-        paid = sum(self.paid_by_month.get(m, 0.0) for m in window)
+        paid = sum(map(self.paid_by_month.get, window, _NOTHING_IN_WINDOW))
         return min(1.0, paid / entitled)
 
     def _record_entitlement(self, requested: np.ndarray, paid: np.ndarray) -> None:
@@ -270,6 +271,8 @@ class Programme(mesa.Agent):
         """First-year support a nascent founder plans on: the nominal value times the share of
         entitlements the programme can be expected to pay (yuan).
         """
+        if not self.enabled:
+            return np.zeros(idx.size)
         return self.expected_paid_share() * self.expected_first_year_support_yuan(idx)
 
     def pay_at_opening(self, born: np.ndarray) -> None:
