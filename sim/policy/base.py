@@ -155,13 +155,17 @@ class Programme(mesa.Agent):
         paid = sum(map(self.paid_by_month.get, window, _NOTHING_IN_WINDOW))
         return min(1.0, paid / entitled)
 
-    def _record_entitlement(self, requested: np.ndarray, paid: np.ndarray) -> None:
+    def _record_entitlement(self, requested_yuan: float, paid_yuan: float) -> None:
         month = self.ctx.clock.month
-        self.entitled_by_month[month] += float(requested.sum())
-        self.paid_by_month[month] += float(paid.sum())
+        self.entitled_by_month[month] += requested_yuan
+        self.paid_by_month[month] += paid_yuan
 
-    def _book(self, idx: np.ndarray, paid: np.ndarray, to_cash: bool, contract: bool = False) -> np.ndarray:
-        total = float(paid.sum())
+    def _book(
+        self, idx: np.ndarray, paid: np.ndarray, to_cash: bool, contract: bool = False, total: float | None = None
+    ) -> np.ndarray:
+        """Book ``paid`` (yuan per firm ``idx``; ``total``: its sum, if known) as spend and support."""
+        if total is None:
+            total = float(paid.sum())
         if total <= 0:
             return paid
         year = self.ctx.clock.year
@@ -196,11 +200,14 @@ class Programme(mesa.Agent):
             return np.zeros(idx.size)
         total = requested.sum()
         allowance = self.month_allowance_yuan()
-        paid = requested if total <= allowance else requested * (allowance / total)
-        if total > allowance:
+        if total <= allowance:
+            paid, paid_total = requested, float(total)
+        else:
+            paid = requested * (allowance / total)
+            paid_total = float(paid.sum())
             self.rationed_years.add(self.ctx.clock.year)
-        self._record_entitlement(requested, paid)
-        return self._book(idx, paid, to_cash=False)
+        self._record_entitlement(float(total), paid_total)
+        return self._book(idx, paid, to_cash=False, total=paid_total)
 
     def pay_first_come(
         self, idx: np.ndarray, requested_yuan: np.ndarray, to_cash: bool, paced: bool = True
@@ -227,8 +234,9 @@ class Programme(mesa.Agent):
         paid = np.where(within, requested, 0.0)
         if not within.all():
             self.rationed_years.add(self.ctx.clock.year)
-        self._record_entitlement(requested, paid)
-        return self._book(idx, paid, to_cash)
+        paid_total = float(paid.sum())
+        self._record_entitlement(float(requested.sum()), paid_total)
+        return self._book(idx, paid, to_cash, total=paid_total)
 
     def pay_contract(self, idx: np.ndarray, owed_yuan: np.ndarray) -> np.ndarray:
         """Pay what contracts oblige in full (e.g. guarantee payouts), outside the annual budget.
