@@ -129,10 +129,12 @@ class IncubationProgramme(Programme):
             return alive[:0]
         pop = self.firms
         s = self.settings
-        occupancy = np.bincount(pop.incubator[tenants], minlength=max(b.unique_id for b in self.bases) + 1)
-        free = sum(max(0, base.places - int(occupancy[base.unique_id])) for base in self.bases)
-        if free == 0:
+        occupancy = np.bincount(pop.incubator[tenants], minlength=max(b.unique_id for b in self.bases) + 1).tolist()
+        occupied = [(base, occupancy[base.unique_id]) for base in self.bases]
+        with_room = [(base, tenants_now) for base, tenants_now in occupied if tenants_now < base.places]
+        if not with_room:
             return alive[:0]
+        free = sum(base.places - occupied for base, occupied in with_room)
         age = pop.age_months(alive, self.ctx.clock.month)
         # the cheap tests first, on all live firms; the others only for the few firms left
         young = alive.take(np.flatnonzero(age <= s.admission_max_age_months))
@@ -142,8 +144,8 @@ class IncubationProgramme(Programme):
         passed = screened > s.admission_threshold
         ranked = best_first(young[passed], screened[passed], free)
         admitted = []
-        for base in self.bases:
-            taken = base.admit(ranked, int(occupancy[base.unique_id]))
+        for base, occupied in with_room:
+            taken = base.admit(ranked, occupied)
             ranked = ranked[taken.size :]
             admitted.append(taken)
         return np.concatenate(admitted)
