@@ -30,8 +30,7 @@ class StartupSubsidyProgramme(Programme):
         pop = self.firms
         idx = account.idx
         age = pop.age_months(idx, self.ctx.clock.month)
-        young = np.flatnonzero(age < self.settings.social_insurance_subsidy_months)
-        return young[pop.takes_up_support(idx.take(young))]
+        return np.flatnonzero((age < self.settings.social_insurance_subsidy_months) & pop.takes_up_support(idx))
 
     def per_person_support_yuan(self, account: MonthAccount) -> np.ndarray | None:
         """Social-insurance subsidy for one more employee (yuan/person/month); None when off."""

@@ -29,8 +29,9 @@ class TalentHousingProgramme(Programme):
         pop = self.firms
         idx = account.idx
         age = pop.age_months(idx, self.ctx.clock.month)
-        old_and_large = np.flatnonzero((age >= s.min_firm_age_months) & (account.employees >= s.min_employees))
-        return old_and_large[pop.takes_up_support(idx.take(old_and_large))]
+        return np.flatnonzero(
+            (age >= s.min_firm_age_months) & (account.employees >= s.min_employees) & pop.takes_up_support(idx)
+        )
 
     def per_person_support_yuan(self, account: MonthAccount) -> np.ndarray | None:
         """Expected monthly subsidy for one more employee (yuan/person/month); None when off."""
