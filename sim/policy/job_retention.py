@@ -87,7 +87,7 @@ class JobRetentionProgramme(Programme):
         owed = s.subsidy_yuan_per_person / s.payment_months * account.employees[eligible]
         owed = np.minimum(owed, s.max_yuan_per_firm - self.paid_yuan[firms])
         credited[eligible] = self.pay_pro_rata(firms, owed)
-        self.paid_yuan[firms] += credited[eligible]
+        np.add.at(self.paid_yuan, firms, credited[eligible])  # each firm once: as ``+=``, faster
         return credited
 
 

@@ -193,7 +193,8 @@ class RentReliefProgramme(Programme):
         paid = self.pay_pro_rata(idx, requested)[paying]
         requested = requested[paying]
         ratio = np.divide(paid, requested, out=np.zeros_like(paid), where=requested > 0)
-        credited[paying] += ratio * (subsidy + cut)  # the landlord's part of a cut only as far as the district pays
+        # the landlord's part of a cut only as far as the district pays (each position once: as ``+=``, faster)
+        np.add.at(credited, paying, ratio * (subsidy + cut))
         return credited
 
     def monthly_record(self) -> dict[str, float]:
