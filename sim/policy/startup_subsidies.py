@@ -51,6 +51,8 @@ class StartupSubsidyProgramme(Programme):
 
     def pay_at_opening(self, born: np.ndarray) -> None:
         """One-time opening subsidy in cash to newly registered firms that apply (first come, first served)."""
+        if not self.enabled:
+            return
         applying = born[self.firms.takes_up_support(born)]
         self.pay_first_come(applying, np.full(applying.size, self.settings.opening_subsidy_yuan), to_cash=True)
 
