@@ -102,8 +102,8 @@ class Programme(mesa.Agent):
         that see the same account (:meth:`pay_monthly`, :meth:`planned_per_person_support_yuan`).
 
         For what does not change between those hooks (firms' age, staff, take-up, incubation);
-        only the last account is remembered, and only as long as it exists. Callers must not
-        modify the result.
+        one computation per programme: only the last account and its value are remembered, and
+        only as long as the account exists. Callers must not modify the result.
         """
         ref, value = self._account_memo
         if ref is not None and ref() is account:

@@ -109,16 +109,16 @@ class RentReliefProgramme(Programme):
 
     def _subsidised(self, idx: np.ndarray, waived: np.ndarray) -> np.ndarray:
         """Positions in ``idx`` of the firms the budgeted subsidy pays for: young (incubated, if so
-        set), applying and not waived; the cheap tests first, on all firms, the rest on the few left.
+        set), applying and not waived. Incubated firms are few, so the other tests are made on them
+        only; young firms are many, so those tests are made on all firms (cheaper than on a subset).
         """
         pop = self.firms
         s = self.settings
         age = pop.age_months(idx, self.ctx.clock.month)
-        if s.incubated_only:
-            incubated = np.flatnonzero(pop.incubated[idx])
-            young = incubated[age[incubated] < s.max_firm_age_months]
-        else:
-            young = np.flatnonzero(age < s.max_firm_age_months)
+        if not s.incubated_only:
+            return np.flatnonzero((age < s.max_firm_age_months) & pop.takes_up_support(idx) & ~waived)
+        incubated = np.flatnonzero(pop.incubated[idx])
+        young = incubated[age[incubated] < s.max_firm_age_months]
         return young[pop.takes_up_support(idx.take(young)) & ~waived[young]]
 
     def _shares(self, account: MonthAccount) -> RentShares:
