@@ -41,12 +41,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sim.core.context import Clock  # noqa: E402
+from sim.core.dealings import PAID_OFF_YUAN  # noqa: E402
 from sim.core.firm_shocks import HIRE_ROW  # noqa: E402
 from sim.core.firms import (  # noqa: E402
     DRIFT_REFERENCE_STAFF,
     MIN_NET_COST_YUAN,
     NUMERICAL_MAX_STAFF,
-    PAID_OFF_YUAN,
     SHOCK_ROWS,
 )
 from sim.core.model import StartupEcosystem  # noqa: E402
