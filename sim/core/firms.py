@@ -237,7 +237,7 @@ class FirmPopulation(FirmDealings):
         profit -= account.fixed_yuan
         profit += support_yuan
         profit -= interest_yuan
-        self.cash[alive] += profit - principal_yuan
+        np.add.at(self.cash, alive, profit - principal_yuan)  # live firms are unique: the same as +=, faster
         self.last_profit[alive] = profit
         losses = self.loss_months[alive]
         losses += 1
