@@ -176,11 +176,13 @@ class StartupEcosystem(mesa.Model):
                 bonus = bonus + gain
         demand = self.demand[self.clock.t][pop.sector[alive]]
         account = pop.open_account(alive, draws, bonus, demand, self.clock.month)
-        support = np.zeros(alive.size)
+        support = None  # the first credit starts the sum (no programme credits -0.0: 0.0 + x is x)
         for programme in self._monthly_order:
             credited = programme.pay_monthly(account)
             if credited is not None:
-                support = support + credited
+                support = credited if support is None else support + credited
+        if support is None:
+            support = np.zeros(alive.size)
         interest, principal = self.bank.service_loans(alive)
         pop.close_account(account, support, interest, principal)
         if self.clock.in_relief:
@@ -196,12 +198,12 @@ class StartupEcosystem(mesa.Model):
         Summed in the reverse of the monthly payment order (staff subsidies, then rent relief,
         then discounts at the premises), the order of the arithmetic since the model began.
         """
-        total = np.zeros(account.idx.size)
+        total = None  # the first value starts the sum (none is -0.0: 0.0 + x is x)
         for programme in self._per_person_order:
             value = programme.planned_per_person_support_yuan(account)
             if value is not None:
-                total = total + value
-        return total
+                total = value if total is None else total + value
+        return np.zeros(account.idx.size) if total is None else total
 
     # --------------------------------------------------------------- record
     def _record(self, arrivals: int, births: int, exits: int, active: int, jobs: int) -> None:
