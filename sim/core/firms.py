@@ -81,15 +81,25 @@ class MonthAccount:
     productivity_deviation: np.ndarray | None = None
     rent_due_yuan: np.ndarray = field(init=False)
     rent_discount_share: np.ndarray = field(init=False)
+    _rent_due_per_person: tuple = field(init=False, repr=False)  # (discount share array, its value)
 
     def __post_init__(self) -> None:
         self.rent_due_yuan = self.rent_yuan
         self.rent_discount_share = np.zeros(self.idx.size)
+        self._rent_due_per_person = (None, None)
 
     @property
     def rent_due_per_person_yuan(self) -> np.ndarray:
-        """Rent still owed for one more workstation after discounts at the premises (yuan/month)."""
-        return self.rent_per_person_yuan * (1 - self.rent_discount_share)
+        """Rent still owed for one more workstation after discounts at the premises (yuan/month).
+
+        Computed once per ``rent_discount_share`` array (by identity: the premises set a new array,
+        they never change it in place); callers must not modify the result.
+        """
+        share, value = self._rent_due_per_person
+        if share is not self.rent_discount_share:
+            value = self.rent_per_person_yuan * (1 - self.rent_discount_share)
+            self._rent_due_per_person = (self.rent_discount_share, value)
+        return value
 
     @property
     def monthly_cost_yuan(self) -> np.ndarray:
