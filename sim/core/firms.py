@@ -409,14 +409,21 @@ class FirmPopulation(FirmDealings):
         ) - employees
         hires = np.clip(np.minimum(hires, affordable), 0.0, None)
         sheds = np.floor(b.shedding_adjustment_share * np.maximum(-gap, 0.0) + u)
-        distressed = (self.last_profit[idx] < 0) & (cash < self.monthly_cost_yuan(employees))
-        distress_cut = np.floor(b.shedding_adjustment_share * (employees - 1.0) + u)
-        sheds = np.where(distressed, np.maximum(sheds, distress_cut), sheds)
-        sheds = np.minimum(sheds, employees - 1.0)
-        change = np.where(hires > 0, hires, -np.maximum(sheds, 0.0)).astype(np.int32)
-        staff = current + change
+        # distress (a loss with less than a month's costs in cash) tested among the few short of cash
+        short = np.flatnonzero(cash < self.monthly_cost_yuan(employees))
+        distressed = short[self.last_profit[idx[short]] < 0]
+        if distressed.size:
+            distress_cut = np.floor(b.shedding_adjustment_share * (employees[distressed] - 1.0) + u[distressed])
+            sheds[distressed] = np.maximum(sheds[distressed], distress_cut)
+        np.minimum(sheds, employees - 1.0, out=sheds)
+        change = np.negative(np.maximum(sheds, 0.0, out=sheds))
+        hiring = np.flatnonzero(hires > 0)
+        change[hiring] = hires[hiring]
+        staff = current + change.astype(np.int32)
         self.employees[idx] = staff
-        self.peak_employees[idx] = np.maximum(self.peak_employees[idx], staff)
+        # only hiring firms can pass their peak (staff never exceeds it otherwise)
+        grown = idx[hiring]
+        self.peak_employees[grown] = np.maximum(self.peak_employees[grown], staff[hiring])
         return staff
 
     def mark_high_tech(self, idx: np.ndarray, month: int, staff: np.ndarray | None = None) -> int:
