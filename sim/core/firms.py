@@ -356,8 +356,10 @@ class FirmPopulation(FirmDealings):
             supported = np.flatnonzero(net_cost != gross_cost)
             if supported.size:
                 market[supported] *= np.power(net_cost[supported] / gross_cost, b.labour_demand_elasticity)
-        planned = np.minimum(market, NUMERICAL_MAX_STAFF)
-        return np.where(self.growth_oriented[idx], planned, np.minimum(planned, b.lifestyle_max_staff))
+        # at most NUMERICAL_MAX_STAFF, and lifestyle_max_staff for the others: a cap looked up by orientation
+        # (taking from a uint8 view of the flags is cheaper than a boolean gather and np.where)
+        caps = np.array([min(b.lifestyle_max_staff, NUMERICAL_MAX_STAFF), NUMERICAL_MAX_STAFF])
+        return np.minimum(market, caps.take(self.growth_oriented.view(np.uint8).take(idx)))
 
     def close(self, exits: np.ndarray, month: int) -> None:
         """Close firms ``exits`` (their loans settled first by the bank) and record why: out of cash,
