@@ -66,6 +66,8 @@ class MonthAccount:
             draw is below the normal quantile of the monthly chance; None: no such exits).
         productivity_deviation: Log productivity less its permanent level after this month's
             moves (None: read from the population when needed).
+        loss_months: Loss-making months in a row including this one, set when the account is
+            closed (None: read from the population when needed).
     """
 
     idx: np.ndarray
@@ -79,6 +81,7 @@ class MonthAccount:
     rent_per_person_yuan: float
     exit_draw: np.ndarray | None = None
     productivity_deviation: np.ndarray | None = None
+    loss_months: np.ndarray | None = None
     rent_due_yuan: np.ndarray = field(init=False)
     rent_discount_share: np.ndarray = field(init=False)
     _rent_due_per_person: tuple = field(init=False, repr=False)  # (discount share array, its value)
@@ -240,7 +243,9 @@ class FirmPopulation(FirmDealings):
     def close_account(
         self, account: MonthAccount, support_yuan: np.ndarray, interest_yuan: np.ndarray, principal_yuan: np.ndarray
     ) -> None:
-        """Book the month's profit (revenue - costs + support - interest) and cash flow."""
+        """Book the month's profit (revenue - costs + support - interest), cash flow and run of losses
+        (also kept on the account, :attr:`MonthAccount.loss_months`).
+        """
         alive = account.idx
         profit = account.revenue_yuan - account.wages_yuan
         profit -= account.rent_yuan
@@ -253,6 +258,7 @@ class FirmPopulation(FirmDealings):
         losses += 1
         losses *= profit < 0  # a profitable month ends the run of losses
         self.loss_months[alive] = losses
+        account.loss_months = losses
 
     def monthly_persistence(self) -> float:
         """Monthly AR(1) coefficient of the productivity deviation from its permanent level."""
@@ -301,7 +307,8 @@ class FirmPopulation(FirmDealings):
         b = self.behaviour
         cash_out = self.cash[alive] < 0
         # only founders past their patience and not out of cash weigh their prospects
-        weighing = np.flatnonzero(~cash_out & (self.loss_months[alive] >= b.voluntary_exit_loss_months))
+        losses = self.loss_months[alive] if account.loss_months is None else account.loss_months
+        weighing = np.flatnonzero(~cash_out & (losses >= b.voluntary_exit_loss_months))
         voluntary = np.zeros(alive.size, dtype=bool)
         if weighing.size:
             deviation = account.productivity_deviation
