@@ -316,7 +316,7 @@ class FirmPopulation(FirmDealings):
                 alive[weighing], account.revenue_factor[weighing], None if deviation is None else deviation[weighing]
             )
             demand = self.planning_demand(account.demand[weighing])
-            support = np.broadcast_to(per_person_support, alive.shape)[weighing]
+            support = per_person_support[weighing]
             size = np.maximum(self.planned_staff(alive[weighing], forecast * demand, support), 1.0)
             net_cost = np.maximum(self.cost_per_person_yuan() - support, MIN_NET_COST_YUAN)
             expected_profit = (
