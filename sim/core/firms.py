@@ -175,7 +175,7 @@ class FirmPopulation(FirmDealings):
             month: Absolute month.
         """
         b = self.behaviour
-        staff = self.employees[alive]
+        staff = self.employees[alive].astype(np.intp)  # intp: looked up in the tables without a cast each
         employees = staff.astype(np.float64)
         rho = self.monthly_persistence()
         drift_sd = self.drift_sd(staff)
@@ -238,7 +238,7 @@ class FirmPopulation(FirmDealings):
         if top > STAFF_TABLE_MAX or int(staff.min()) < 0:
             return direct(staff)
         self._drift_sd = self._table(self._drift_sd, top, direct)
-        return self._drift_sd[staff]
+        return self._drift_sd[staff.astype(np.intp, copy=False)]  # intp: other indices are cast slowly
 
     def close_account(
         self, account: MonthAccount, support_yuan: np.ndarray, interest_yuan: np.ndarray, principal_yuan: np.ndarray

@@ -174,7 +174,7 @@ class StartupEcosystem(mesa.Model):
             gain = programme.log_productivity_bonus(alive)
             if gain is not None:
                 bonus = bonus + gain
-        demand = self.demand[self.clock.t][pop.sector[alive]]
+        demand = self.demand[self.clock.t][pop.sector[alive].astype(np.intp)]  # intp: int8 indices are cast slowly
         account = pop.open_account(alive, draws, bonus, demand, self.clock.month)
         support = None  # the first credit starts the sum (no programme credits -0.0: 0.0 + x is x)
         for programme in self._monthly_order:

@@ -296,7 +296,7 @@ class FirmArrays:
         if top > STAFF_TABLE_MAX or int(staff.min()) < 0:
             return np.power(staff.astype(np.float64), beta)
         self._staff_power = self._table(self._staff_power, top, lambda n: np.power(n.astype(np.float64), beta))
-        return self._staff_power[staff]
+        return self._staff_power[staff.astype(np.intp, copy=False)]  # intp: other indices are cast slowly
 
     def ramp_share(self, age: np.ndarray) -> np.ndarray:
         """Share of full revenue a firm reaches ``age`` months after registration (table lookup)."""
@@ -307,7 +307,7 @@ class FirmArrays:
         self._ramp = self._table(
             self._ramp, int(age.max()) + 1, lambda n: 1.0 - gap * np.exp(-n.astype(age.dtype) / months)
         )
-        return self._ramp[age]
+        return self._ramp[age.astype(np.intp, copy=False)]  # intp: other indices are cast slowly
 
     def revenue_factor(
         self, idx: np.ndarray, month: int, extra_log_productivity: np.ndarray | float = 0.0,
