@@ -416,7 +416,7 @@ class FirmPopulation(FirmDealings):
         affordable = np.floor(
             (cash / max(b.hiring_cash_buffer_months, 1e-9) - b.fixed_cost_yuan_month) / gross_cost
         ) - employees
-        hires = np.clip(np.minimum(hires, affordable), 0.0, None)
+        np.minimum(hires, affordable, out=hires)  # firms hire where positive (no clip at zero needed)
         sheds = np.floor(b.shedding_adjustment_share * np.maximum(-gap, 0.0) + u)
         # distress (a loss with less than a month's costs in cash) tested among the few short of cash
         short = np.flatnonzero(cash < self.monthly_cost_yuan(employees))
