@@ -35,11 +35,13 @@ DISK_BASE_BYTES = 100e3
 DISK_PER_ARRIVAL_BYTES = 15.0
 """Measured: the zstd-compressed firm table, about 10-11 bytes per arriving founder (0.52 MB per run
 at scale 1, 6.6 MB at scale 16); rounded up."""
-SECONDS_BASE = 0.5
-"""Measured: a run at scale 0.05 takes about 0.3 s inside a running process (the CLI's own
-start-up, about 3 s, is not counted); rounded up."""
-SECONDS_PER_ARRIVAL = 20e-6
-"""Measured: 17 microseconds per arriving founder between scales 16 and 64; rounded up."""
+SECONDS_BASE = 0.05
+"""Measured (session 5, the 2-core VM): a run at scale 0.001 takes 0.04 s inside a running process
+(the CLI's own start-up, about 0.6 s, is not counted); rounded up."""
+SECONDS_PER_ARRIVAL = 5e-6
+"""Measured (session 5, the 2-core VM): 4.3-4.5 microseconds per expected arriving founder at scales
+1 and 16 (Putuo baseline: 0.23 s for 42,000, 2.9 s for 672,000); rounded up. Session 2's code took
+17 microseconds."""
 MEMORY_SHARE = 0.8
 """assumption: by default a command may use 80% of the memory available when it starts
 (range 0.5-0.9: the rest is left to the operating system and other programs)."""
