@@ -215,11 +215,14 @@ def _polar_tail(h: np.ndarray, pair: np.ndarray, firm: np.ndarray, out: np.ndarr
         v1, v2 = np.empty(words.shape), np.empty(words.shape)
         r2 = _point(words, v1, v2)
         pick = np.flatnonzero(r2 < 1.0)  # points inside, entry by entry, attempts in order
-        entry = pick // k
-        first_of_entry = np.empty(pick.size, dtype=bool)
-        first_of_entry[:1] = True
-        np.not_equal(entry[1:], entry[:-1], out=first_of_entry[1:])
-        pick, got = pick[first_of_entry], entry[first_of_entry]  # each entry's first point inside
+        if k == 1:  # one attempt per entry (the large early rounds): each point inside is the first
+            got = pick
+        else:
+            entry = pick // k
+            first_of_entry = np.empty(pick.size, dtype=bool)
+            first_of_entry[:1] = True
+            np.not_equal(entry[1:], entry[:-1], out=first_of_entry[1:])
+            pick, got = pick[first_of_entry], entry[first_of_entry]  # each entry's first point inside
         factor = _polar_factor(r2.ravel()[pick])
         at = position[got]
         flat[at] = v1.ravel()[pick] * factor
