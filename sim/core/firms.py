@@ -412,12 +412,23 @@ class FirmPopulation(FirmDealings):
         target = self.planned_staff(idx, revenue_factor * self.planning_demand(demand), per_person_support)
         gap = target - employees
         u = hire_u
-        hires = np.floor(b.hiring_adjustment_share * np.maximum(gap, 0.0) + u)
-        affordable = np.floor(
-            (cash / max(b.hiring_cash_buffer_months, 1e-9) - b.fixed_cost_yuan_month) / gross_cost
-        ) - employees
+        # hires = floor(share x max(gap, 0) + u), sheds = floor(share x max(-gap, 0) + u) and
+        # affordable = floor((cash / buffer - fixed cost) / gross cost) - employees, each in place
+        hires = np.maximum(gap, 0.0)
+        hires *= b.hiring_adjustment_share
+        hires += u
+        np.floor(hires, out=hires)
+        affordable = cash / max(b.hiring_cash_buffer_months, 1e-9)
+        affordable -= b.fixed_cost_yuan_month
+        affordable /= gross_cost
+        np.floor(affordable, out=affordable)
+        affordable -= employees
         np.minimum(hires, affordable, out=hires)  # firms hire where positive (no clip at zero needed)
-        sheds = np.floor(b.shedding_adjustment_share * np.maximum(-gap, 0.0) + u)
+        sheds = np.negative(gap)
+        np.maximum(sheds, 0.0, out=sheds)
+        sheds *= b.shedding_adjustment_share
+        sheds += u
+        np.floor(sheds, out=sheds)
         # distress (a loss with less than a month's costs in cash) tested among the few short of cash
         short = np.flatnonzero(cash < self.monthly_cost_yuan(employees))
         distressed = short[self.last_profit[idx[short]] < 0]
