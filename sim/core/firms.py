@@ -182,14 +182,28 @@ class FirmPopulation(FirmDealings):
         entry = self.log_quality_entry[alive]
         previous = self.log_quality_permanent[alive]
         rho_permanent = b.permanent_persistence_annual ** (1.0 / 12.0)
-        permanent = entry + rho_permanent * (previous - entry) + drift_sd * shocks[2]
+        # in place, the same operations in the same order as
+        # permanent = entry + rho_permanent (previous - entry) + drift_sd x shock 2,
+        # log_quality = permanent + rho (log_quality - previous) + walk sd x shock 0,
+        # noise = exp(noise sd x shock 1 - noise sd**2 / 2)
+        permanent = previous - entry
+        permanent *= rho_permanent
+        permanent += entry
+        term = np.multiply(drift_sd, shocks[2])
+        permanent += term
         if b.mature_productivity_drift_annual > 0.0:
             self.age_permanent_productivity(alive, permanent, month)
-        deviation = rho * (self.log_quality[alive] - previous)
-        log_quality = permanent + deviation + b.productivity_walk_sd * shocks[0]
+        log_quality = self.log_quality[alive]
+        log_quality -= previous
+        log_quality *= rho
+        log_quality += permanent
+        np.multiply(shocks[0], b.productivity_walk_sd, out=term)
+        log_quality += term
         self.log_quality[alive] = log_quality
         self.log_quality_permanent[alive] = permanent
-        noise = np.exp(b.revenue_noise_sd * shocks[1] - 0.5 * b.revenue_noise_sd**2)
+        noise = np.multiply(shocks[1], b.revenue_noise_sd, out=term)
+        noise -= 0.5 * b.revenue_noise_sd**2
+        np.exp(noise, out=noise)
         factor = self.revenue_factor(alive, month, extra_log_productivity, log_quality=log_quality)
         revenue = factor * demand
         revenue *= self.staff_power(staff)
