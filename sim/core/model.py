@@ -20,6 +20,8 @@ same shocks whatever else is alive.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from sim.calendar import month_range, parse_month
@@ -34,6 +36,19 @@ from sim.core.shocks import demand_index, registration_index, relief_months
 from sim.policy.base import Programme
 from sim.policy.registry import build_programmes, lever_names
 from sim.scenario.schema import Scenario
+
+
+def sum_given(values: Iterable[np.ndarray | None], size: int) -> np.ndarray:
+    """The sum of the arrays among ``values`` in their order, None skipped (zeros of ``size`` if none).
+
+    The first array starts the sum rather than zeros: no programme returns -0.0, so ``0.0 + x`` would
+    be ``x`` anyway. The result may be one of the given arrays: callers must not modify it.
+    """
+    total = None
+    for value in values:
+        if value is not None:
+            total = value if total is None else total + value
+    return np.zeros(size) if total is None else total
 
 
 class StartupEcosystem(mesa.Model):
@@ -176,13 +191,7 @@ class StartupEcosystem(mesa.Model):
                 bonus = bonus + gain
         demand = self.demand[self.clock.t][pop.sector[alive].astype(np.intp)]  # intp: int8 indices are cast slowly
         account = pop.open_account(alive, draws, bonus, demand, self.clock.month)
-        support = None  # the first credit starts the sum (no programme credits -0.0: 0.0 + x is x)
-        for programme in self._monthly_order:
-            credited = programme.pay_monthly(account)
-            if credited is not None:
-                support = credited if support is None else support + credited
-        if support is None:
-            support = np.zeros(alive.size)
+        support = sum_given((p.pay_monthly(account) for p in self._monthly_order), alive.size)
         interest, principal = self.bank.service_loans(alive)
         pop.close_account(account, support, interest, principal)
         if self.clock.in_relief:
@@ -198,12 +207,7 @@ class StartupEcosystem(mesa.Model):
         Summed in the reverse of the monthly payment order (staff subsidies, then rent relief,
         then discounts at the premises), the order of the arithmetic since the model began.
         """
-        total = None  # the first value starts the sum (none is -0.0: 0.0 + x is x)
-        for programme in self._per_person_order:
-            value = programme.planned_per_person_support_yuan(account)
-            if value is not None:
-                total = value if total is None else total + value
-        return np.zeros(account.idx.size) if total is None else total
+        return sum_given((p.planned_per_person_support_yuan(account) for p in self._per_person_order), account.idx.size)
 
     # --------------------------------------------------------------- record
     def _record(self, arrivals: int, births: int, exits: int, active: int, jobs: int) -> None:

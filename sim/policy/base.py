@@ -182,6 +182,23 @@ class Programme(mesa.Agent):
             self.firms.book_support(self.row, idx, paid, self.ctx.clock.month)
         return paid
 
+    @staticmethod
+    def per_employee_support(account: MonthAccount, eligible: np.ndarray, yuan_per_person: float) -> np.ndarray:
+        """Support per person (yuan/person/month) for the firms of ``account``: ``yuan_per_person`` at the
+        positions ``eligible``, 0 elsewhere.
+        """
+        per_person = np.zeros(account.idx.size)
+        per_person[eligible] = yuan_per_person
+        return per_person
+
+    def pay_per_employee(self, account: MonthAccount, eligible: np.ndarray, yuan_per_person: float) -> np.ndarray:
+        """Pay ``yuan_per_person`` for each employee of the firms at positions ``eligible`` of ``account``
+        within the paced budget (:meth:`pay_pro_rata`); returns the yuan paid per firm of the account.
+        """
+        requested = np.zeros(account.idx.size)
+        requested[eligible] = yuan_per_person * account.employees[eligible]
+        return self.pay_pro_rata(account.idx, requested)
+
     def pay_pro_rata(self, idx: np.ndarray, requested_yuan: np.ndarray) -> np.ndarray:
         """Pay recurring support; if the month's allowance is short, everyone gets the same share.
 

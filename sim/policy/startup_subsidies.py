@@ -36,9 +36,9 @@ class StartupSubsidyProgramme(Programme):
         """Social-insurance subsidy for one more employee (yuan/person/month); None when off."""
         if not self.enabled:
             return None
-        per_person = np.zeros(account.idx.size)
-        per_person[self._si_eligible(account)] = self.settings.social_insurance_subsidy_yuan_per_person_month
-        return per_person
+        return self.per_employee_support(
+            account, self._si_eligible(account), self.settings.social_insurance_subsidy_yuan_per_person_month
+        )
 
     def expected_first_year_support_yuan(self, idx: np.ndarray) -> np.ndarray:
         """Opening subsidy plus a first year of social-insurance subsidy at the initial size."""
@@ -66,9 +66,6 @@ class StartupSubsidyProgramme(Programme):
         """Pay the month's early-stage social-insurance subsidy (yuan per firm); None when off."""
         if not self.enabled:
             return None
-        eligible = self._si_eligible(account)
-        requested = np.zeros(account.idx.size)
-        requested[eligible] = (
-            self.settings.social_insurance_subsidy_yuan_per_person_month * account.employees[eligible]
+        return self.pay_per_employee(
+            account, self._si_eligible(account), self.settings.social_insurance_subsidy_yuan_per_person_month
         )
-        return self.pay_pro_rata(account.idx, requested)

@@ -38,9 +38,9 @@ class TalentHousingProgramme(Programme):
         if not self.enabled:
             return None
         s = self.settings
-        per_person = np.zeros(account.idx.size)
-        per_person[self._eligible(account)] = s.subsidy_yuan_per_person_month * s.eligible_employee_share
-        return per_person
+        return self.per_employee_support(
+            account, self._eligible(account), s.subsidy_yuan_per_person_month * s.eligible_employee_share
+        )
 
     def expected_first_year_support_yuan(self, idx: np.ndarray) -> np.ndarray:
         """First-year housing subsidy for founders whose initial team already qualifies."""
@@ -59,7 +59,6 @@ class TalentHousingProgramme(Programme):
         if not self.enabled:
             return None
         s = self.settings
-        eligible = self._eligible(account)
-        requested = np.zeros(account.idx.size)
-        requested[eligible] = s.subsidy_yuan_per_person_month * s.eligible_employee_share * account.employees[eligible]
-        return self.pay_pro_rata(account.idx, requested)
+        return self.pay_per_employee(
+            account, self._eligible(account), s.subsidy_yuan_per_person_month * s.eligible_employee_share
+        )
