@@ -127,3 +127,64 @@ def test_the_key_is_the_first_64_bit_word_of_the_dynamics_generator():
         key = stream_key(streams["dynamics"])
         assert key == int(spawn_streams(seed, CORE_STREAMS)["dynamics"].bit_generator.random_raw())
         assert FirmShocks(key).key == key
+
+
+@pytest.fixture
+def lookahead(monkeypatch):
+    """The look-ahead thread on, for any number of prepared firms."""
+    from sim.core import firm_shocks
+
+    monkeypatch.setattr(firm_shocks.LOOKAHEAD, "enabled", True)
+    monkeypatch.setattr(firm_shocks, "LOOKAHEAD_MIN_FIRMS", 1)
+
+
+def test_shocks_prepared_ahead_are_the_shocks_drawn_directly(lookahead):
+    generator = shocks(5)
+    survivors = np.arange(0, 60_000, 2, dtype=np.int64)
+    generator.draws(survivors, MONTH)
+    newcomers = np.arange(60_000, 61_000, dtype=np.int64)
+    live = np.concatenate([survivors, newcomers])
+    direct = monthly_draws(generator, live, MONTH + 1)
+    generator.prepare(survivors, MONTH + 1)
+    ahead = generator.draws(live, MONTH + 1)
+    assert ahead.base is not None  # columns of the prepared buffer: the look-ahead was used
+    np.testing.assert_array_equal(ahead, direct)
+    # not a continuation of the prepared slots, another month, or more newcomers than its room: all drawn anew
+    for slots, month in ((live[1:], MONTH + 1), (live, MONTH + 2), (np.arange(0, 80_000, dtype=np.int64), MONTH + 1)):
+        generator.prepare(survivors, MONTH + 1)
+        np.testing.assert_array_equal(generator.draws(slots, month), monthly_draws(generator, slots, month))
+
+
+def test_an_error_in_the_look_ahead_thread_reaches_the_caller(lookahead, monkeypatch):
+    generator = shocks(6)
+
+    def broken_fill(*args):
+        raise FloatingPointError("broken on purpose")
+
+    monkeypatch.setattr(generator, "_fill", broken_fill)
+    generator.prepare(np.arange(100, dtype=np.int64), MONTH)
+    with pytest.raises(FloatingPointError, match="broken on purpose"):
+        generator.draws(np.arange(100, dtype=np.int64), MONTH)
+
+
+def test_a_run_with_the_look_ahead_equals_a_run_without(monkeypatch):
+    from sim.core import firm_shocks
+    from sim.experiments.simulate import simulate
+    from sim.scenario.files import load_scenario
+
+    baseline = load_scenario("scenarios/putuo/baseline.toml")
+    scenario = baseline.model_copy(update={"period": baseline.period.model_copy(update={"end": "2019-12"})})
+    monkeypatch.setattr(firm_shocks.LOOKAHEAD, "enabled", False)
+    without = simulate(scenario, seed=3, scale=0.5)
+    monkeypatch.setattr(firm_shocks.LOOKAHEAD, "enabled", True)
+    monkeypatch.setattr(firm_shocks, "LOOKAHEAD_MIN_FIRMS", 1)
+    prepared: list[int] = []
+    prepare = firm_shocks.FirmShocks.prepare
+    monkeypatch.setattr(firm_shocks.FirmShocks, "prepare",
+                        lambda self, slots, month: (prepared.append(month), prepare(self, slots, month)))
+    with_lookahead = simulate(scenario, seed=3, scale=0.5)
+    assert len(with_lookahead.monthly) == 24
+    assert len(prepared) == 23  # every month but the last prepares the next
+    for name in ("monthly", "firms"):
+        assert getattr(with_lookahead, name).equals(getattr(without, name))
+    assert with_lookahead.metrics == without.metrics

@@ -143,6 +143,8 @@ class StartupEcosystem(mesa.Model):
         leaving = pop.leaving(account, per_person_support)
         staying = ~leaving
         exits, survivors = alive[leaving], alive[staying]
+        if t + 1 < self.n_months:  # next month's shocks of the survivors, while the month goes on
+            self.firm_shocks.prepare(survivors, self.clock.month + 1)
         self.bank.write_off(exits)
         pop.close(exits, self.clock.month)
         factor, demand = account.revenue_factor[staying], account.demand[staying]

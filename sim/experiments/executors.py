@@ -84,7 +84,7 @@ def _iter_local(jobs: Sequence[RunJob], workers: int) -> Iterator[tuple[RunJob, 
     killed the worker is unknown); a job in flight when a pool breaks a second time is recorded
     as failed.
     """
-    from sim.experiments.jobs import execute_job, one_line
+    from sim.experiments.jobs import execute_job_beside_others, one_line
 
     context = multiprocessing.get_context("spawn")
     pending = list(reversed(jobs))
@@ -108,7 +108,7 @@ def _iter_local(jobs: Sequence[RunJob], workers: int) -> Iterator[tuple[RunJob, 
             while pending and len(in_flight) < window:
                 job = pending.pop()
                 try:
-                    in_flight[pool.submit(execute_job, job)] = job
+                    in_flight[pool.submit(execute_job_beside_others, job)] = job
                 except cf.process.BrokenProcessPool:
                     pending.append(job)
                     broken = True
@@ -164,7 +164,7 @@ def _iter_dask(jobs: Sequence[RunJob], client: Any, workers: int) -> Iterator[tu
     """Run jobs on a Dask cluster, at most twice its thread count in flight."""
     from dask.distributed import as_completed
 
-    from sim.experiments.jobs import execute_job, one_line
+    from sim.experiments.jobs import execute_job_beside_others, one_line
 
     threads = sum(client.nthreads().values()) or workers
     window = IN_FLIGHT_PER_WORKER * max(threads, 1)
@@ -174,7 +174,7 @@ def _iter_dask(jobs: Sequence[RunJob], client: Any, workers: int) -> Iterator[tu
 
     def submit() -> None:
         job = pending.pop()
-        future = client.submit(execute_job, job, pure=False)
+        future = client.submit(execute_job_beside_others, job, pure=False)
         by_key[future.key] = job
         futures.add(future)
 

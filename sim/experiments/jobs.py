@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.core.firm_shocks import LOOKAHEAD
 from sim.errors import UsageError
 from sim.experiments.limits import MAX_REPLICATIONS, MAX_SCALE
 from sim.experiments.measures import compute
@@ -87,6 +88,15 @@ def one_line(exc: BaseException) -> str:
     """``ExceptionType: message`` on one line."""
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def execute_job_beside_others(job: RunJob) -> RunOutcome:
+    """:func:`execute_job` in one of several batch workers, which between them keep every
+    processor busy: the model's look-ahead thread (:data:`sim.core.firm_shocks.LOOKAHEAD`) would
+    only take turns with them, so it is off. Results are the same either way.
+    """
+    LOOKAHEAD.enabled = False
+    return execute_job(job)
 
 
 def execute_job(job: RunJob) -> RunOutcome:
@@ -197,6 +207,7 @@ __all__ = [
     "RunOutcome",
     "batch_jobs",
     "execute_job",
+    "execute_job_beside_others",
     "load_scenarios",
     "one_line",
     "replication_seeds",
