@@ -136,12 +136,19 @@ def rows_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str],
 
 
 def parquet_bytes(table: pa.Table, compression: str = PARQUET_COMPRESSION) -> bytes:
-    """``table`` encoded as a Parquet file."""
+    """``table`` encoded as a Parquet file.
+
+    Only the columns that are dictionaries already (months, categories) are dictionary-encoded:
+    trying a dictionary for every number column cost a quarter of the encoding time (firm table at
+    scale 16: 0.27 s against 0.19 s with zstd) and made the file larger, and the table reads back
+    equal either way.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression=compression)
+    dictionaries = [field.name for field in table.schema if pa.types.is_dictionary(field.type)]
+    pq.write_table(table, sink, compression=compression, use_dictionary=dictionaries)
     return sink.getvalue().to_pybytes()
 
 
