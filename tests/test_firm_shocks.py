@@ -132,10 +132,10 @@ def test_the_key_is_the_first_64_bit_word_of_the_dynamics_generator():
 @pytest.fixture
 def lookahead(monkeypatch):
     """The look-ahead thread on, for any number of prepared firms."""
-    from sim.core import firm_shocks
+    from sim.core import lookahead
 
-    monkeypatch.setattr(firm_shocks.LOOKAHEAD, "enabled", True)
-    monkeypatch.setattr(firm_shocks, "LOOKAHEAD_MIN_FIRMS", 1)
+    monkeypatch.setattr(lookahead.LOOKAHEAD, "enabled", True)
+    monkeypatch.setattr(lookahead, "LOOKAHEAD_MIN_ITEMS", 1)
 
 
 def test_shocks_prepared_ahead_are_the_shocks_drawn_directly(lookahead):
@@ -166,25 +166,3 @@ def test_an_error_in_the_look_ahead_thread_reaches_the_caller(lookahead, monkeyp
     with pytest.raises(FloatingPointError, match="broken on purpose"):
         generator.draws(np.arange(100, dtype=np.int64), MONTH)
 
-
-def test_a_run_with_the_look_ahead_equals_a_run_without(monkeypatch):
-    from sim.core import firm_shocks
-    from sim.experiments.simulate import simulate
-    from sim.scenario.files import load_scenario
-
-    baseline = load_scenario("scenarios/putuo/baseline.toml")
-    scenario = baseline.model_copy(update={"period": baseline.period.model_copy(update={"end": "2019-12"})})
-    monkeypatch.setattr(firm_shocks.LOOKAHEAD, "enabled", False)
-    without = simulate(scenario, seed=3, scale=0.5)
-    monkeypatch.setattr(firm_shocks.LOOKAHEAD, "enabled", True)
-    monkeypatch.setattr(firm_shocks, "LOOKAHEAD_MIN_FIRMS", 1)
-    prepared: list[int] = []
-    prepare = firm_shocks.FirmShocks.prepare
-    monkeypatch.setattr(firm_shocks.FirmShocks, "prepare",
-                        lambda self, slots, month: (prepared.append(month), prepare(self, slots, month)))
-    with_lookahead = simulate(scenario, seed=3, scale=0.5)
-    assert len(with_lookahead.monthly) == 24
-    assert len(prepared) == 23  # every month but the last prepares the next
-    for name in ("monthly", "firms"):
-        assert getattr(with_lookahead, name).equals(getattr(without, name))
-    assert with_lookahead.metrics == without.metrics

@@ -29,23 +29,18 @@ trigonometry (numpy's float64 sine and cosine are ten times slower than its loga
 Until session 4 the model drew five numbers for every founder who had ever arrived, alive or not.
 
 Because the shocks depend on nothing the month changes, the model asks for next month's shocks of
-the month's survivors as soon as it knows them (:meth:`FirmShocks.prepare`), and a background
-thread computes them while the month's hiring and next month's arrivals, registration and
-admissions run; next month only its new firms' shocks remain to compute. This uses a second
-processor in a single large run (scale 16: about 0.4 s of 3.4 s); batch workers and small runs
-(:data:`LOOKAHEAD_MIN_FIRMS`) go without. The numbers are the same with or without it.
-``tests/test_firm_shocks.py`` checks the definition, determinism, independence from the other live
-slots, the distributions (Kolmogorov-Smirnov, chi-square, correlations) and that seeds and months
-differ.
+the month's survivors as soon as it knows them (:meth:`FirmShocks.prepare`); in a large single run a
+background thread computes them meanwhile (:mod:`sim.core.lookahead`), and next month only its new
+firms' shocks remain to compute. The numbers are the same with or without it.
 """
 
 from __future__ import annotations
 
-import os
 import sys
-import threading
 
 import numpy as np
+
+from sim.core.lookahead import LOOKAHEAD, Ahead
 
 SHOCK_ROWS = 4
 """Rows of standard normal shocks per live firm and month: transitory productivity, revenue noise,
@@ -107,7 +102,7 @@ class FirmShocks:
         """
         self.key = int(key) & _MASK64
         self._slot_hash = np.zeros(0, dtype=np.uint64)
-        self._prepared: _Prepared | None = None
+        self._prepared: tuple[np.ndarray, int, Ahead[np.ndarray]] | None = None
 
     def slot_hashes(self, slots: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """``mix(key + GAMMA * (slot + 1))`` of ``slots`` (kept for the slots seen so far), into
@@ -125,22 +120,24 @@ class FirmShocks:
         return np.take(self._slot_hash, slots, out=out)
 
     def prepare(self, slots: np.ndarray, month: int) -> None:
-        """Start computing the shocks of firm ``slots`` in ``month`` in a background thread, so that
-        a later :meth:`draws` of ``month`` whose slots begin with ``slots`` only computes the rest.
-
-        The model prepares next month's shocks of the month's survivors while it hires, awards and
-        opens next month (numpy releases the interpreter lock in its loops, so the second core
-        works meanwhile). A performance setting only: the values are those :meth:`draws` computes
-        directly, each column depending on its slot alone. Does nothing unless
-        :data:`LOOKAHEAD` is on, or for fewer than :data:`LOOKAHEAD_MIN_FIRMS` slots.
+        """Start computing the shocks of firm ``slots`` in ``month`` in a background thread
+        (:mod:`sim.core.lookahead`), so that a later :meth:`draws` of ``month`` whose slots begin
+        with ``slots`` only computes the rest. The values are those :meth:`draws` computes
+        directly, each column depending on its slot alone. Does nothing when the look-ahead is
+        off or not worth a thread for this many firms.
         """
         self._discard_prepared()
-        if not LOOKAHEAD.enabled or slots.size < LOOKAHEAD_MIN_FIRMS:
+        if not LOOKAHEAD.worth_it(slots.size):
             return
         self.slot_hashes(slots[np.argmax(slots), None])  # extend the kept hashes here, not in the thread
         room = slots.size + slots.size // 8  # for next month's new firms (about 4% of the live ones)
         buffer = np.empty((DRAW_ROWS, room))
-        self._prepared = _Prepared(slots, month, buffer, self._fill)
+
+        def fill() -> np.ndarray:
+            self._fill(buffer, 0, slots, month)
+            return buffer
+
+        self._prepared = (slots, month, Ahead(fill, name="firm-shocks-ahead"))
 
     def draws(self, slots: np.ndarray, month: int) -> np.ndarray:
         """The shocks of firm ``slots`` in absolute ``month``: shape (:data:`DRAW_ROWS`, n), column j
@@ -153,10 +150,10 @@ class FirmShocks:
         n = slots.size
         prepared, self._prepared = self._prepared, None
         if prepared is not None:
-            done = prepared.slots.size
-            buffer = prepared.result()
-            if (prepared.month == month and done <= n <= buffer.shape[1]
-                    and np.array_equal(prepared.slots, slots[:done])):
+            prepared_slots, prepared_month, ahead = prepared
+            done, buffer = prepared_slots.size, ahead.result()
+            if (prepared_month == month and done <= n <= buffer.shape[1]
+                    and np.array_equal(prepared_slots, slots[:done])):
                 self._fill(buffer, done, slots[done:], month)
                 return buffer[:, :n]
         out = np.empty((DRAW_ROWS, n))
@@ -166,7 +163,7 @@ class FirmShocks:
     def _discard_prepared(self) -> None:
         """Wait for and drop a prepared computation that was not used."""
         if self._prepared is not None:
-            self._prepared.result()
+            self._prepared[2].result()
             self._prepared = None
 
     def _fill(self, out: np.ndarray, first: int, slots: np.ndarray, month: int) -> None:
@@ -194,51 +191,6 @@ class FirmShocks:
             firms.append(firm)
         if n:
             _polar_tail(h, np.concatenate(pairs), np.concatenate(firms), out, first)
-
-
-class _Lookahead:
-    """Whether :meth:`FirmShocks.prepare` computes in a background thread (attribute ``enabled``).
-
-    On where this process may use more than one processor; batch workers, which already keep every
-    processor busy, turn it off (:func:`sim.experiments.jobs.execute_job_beside_others`). It
-    changes no result.
-    """
-
-    def __init__(self) -> None:
-        usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-        self.enabled = usable > 1
-
-
-LOOKAHEAD = _Lookahead()
-"""The process's look-ahead setting (see :class:`_Lookahead`)."""
-LOOKAHEAD_MIN_FIRMS = 40_000
-"""Fewest prepared firms worth a thread (a performance setting, results do not depend on it).
-Measured on 2 cores (Putuo baseline, wall time of ``simulate``): at scale 1 (about 8,000 live
-firms) the thread costs a third more, at scale 4 (about 32,000) it breaks even, at scale 8 it
-saves 13%: with small arrays the two threads mostly take turns holding the interpreter lock."""
-
-
-class _Prepared:
-    """A :meth:`FirmShocks._fill` of one month's slots running in a background thread."""
-
-    def __init__(self, slots: np.ndarray, month: int, buffer: np.ndarray, fill) -> None:
-        self.slots, self.month, self._buffer = slots, month, buffer
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(fill,), name="firm-shocks-lookahead", daemon=True)
-        self._thread.start()
-
-    def _run(self, fill) -> None:
-        try:
-            fill(self._buffer, 0, self.slots, self.month)
-        except BaseException as error:  # handed to the main thread by result()
-            self._error = error
-
-    def result(self) -> np.ndarray:
-        """The buffer once the thread is done (raises the thread's error, if any)."""
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._buffer
 
 
 def _first_attempts(h: np.ndarray, out: np.ndarray) -> np.ndarray:

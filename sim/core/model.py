@@ -30,6 +30,7 @@ from sim.core.bank import Bank
 from sim.core.context import CORE_STREAMS, Clock, Context, spawn_streams
 from sim.core.firm_shocks import HIRE_ROW, FirmShocks, stream_key
 from sim.core.firms import SHOCK_ROWS, FirmPopulation, MonthAccount
+from sim.core.lookahead import LOOKAHEAD, Ahead
 from sim.core.mesa_core import mesa
 from sim.core.population import N_UNIFORMS
 from sim.core.shocks import demand_index, registration_index, relief_months
@@ -100,6 +101,7 @@ class StartupEcosystem(mesa.Model):
         self.records: list[dict] = []
         self.high_tech_by_year: dict[int, int] = {}
         self.firm_shocks = FirmShocks(stream_key(streams["dynamics"]))
+        self._next_founders: Ahead[dict[str, np.ndarray]] | None = None
 
     def programme(self, name: str) -> Programme:
         """The programme of lever ``name``."""
@@ -173,10 +175,24 @@ class StartupEcosystem(mesa.Model):
 
     # ------------------------------------------------------------- arrivals
     def _arrive(self) -> np.ndarray:
+        """Give the month's nascent founders slots and start drawing next month's.
+
+        They were computed ahead during the last month if that was worth a thread
+        (:mod:`sim.core.lookahead`).
+        """
+        founders = self._next_founders.result() if self._next_founders is not None else self._draw_founders()
+        self._next_founders = None
+        if self.clock.t + 1 < self.n_months and LOOKAHEAD.worth_it(founders["founder_type"].size * N_UNIFORMS):
+            self._next_founders = Ahead(self._draw_founders, name="arrivals-ahead")
+        return self.population.add_founders(self.clock.month, founders)
+
+    def _draw_founders(self) -> dict[str, np.ndarray]:
+        """A month's nascent founders: their number and uniforms from the run's arrival generators
+        (used by nothing else, so drawing them ahead keeps their order), and their attributes.
+        """
         rate = self.scenario.population.arrivals_per_month * self.scale
         k = int(self.streams["arrivals"].poisson(rate))
-        uniforms = self.streams["founders"].random((k, N_UNIFORMS))
-        return self.population.arrive(self.clock.month, uniforms)
+        return self.population.founders_from(self.streams["founders"].random((k, N_UNIFORMS)))
 
     # ----------------------------------------------------------- operations
     def _operate(self, alive: np.ndarray, draws: np.ndarray) -> MonthAccount:

@@ -197,10 +197,19 @@ class FirmArrays:
         Returns:
             Indices of the new slots.
         """
+        return self.add_founders(month, self.founders_from(uniforms))
+
+    def founders_from(self, uniforms: np.ndarray) -> dict[str, np.ndarray]:
+        """The attributes of nascent founders described by a block of uniforms (a pure function
+        of the uniforms and the scenario, so it may run ahead in another thread).
+
+        Args:
+            uniforms: Array of shape (k, N_UNIFORMS) of U(0,1) draws, one row per founder.
+
+        Returns:
+            Per-founder values by array name (the arrays :meth:`add_founders` fills).
+        """
         k = uniforms.shape[0]
-        self._grow(self.n + k)
-        new = slice(self.n, self.n + k)  # the new slots
-        self.n += k
         pop = self.scenario.population
         behaviour = self.scenario.behaviour
         # one contiguous row per column of the block
@@ -223,30 +232,47 @@ class FirmArrays:
         )
         # the four normal attributes in one call (rows: quality, capital, bank's and incubator's noise)
         quality, capital, bank_noise, incubator_noise = normal_quantile(u[_NORMAL_COLUMNS])
-        self.arrival_month[new] = month
-        self.founder_type[new] = founder_type
-        self.sector[new] = sector
         log_quality = behaviour.quality_log_sd * quality + skill_offset[founder_type]
-        self.log_quality[new] = log_quality
-        self.log_quality_entry[new] = log_quality
-        self.log_quality_permanent[new] = log_quality
-        self.own_capital[new] = (
-            pop.own_capital_median_yuan
-            * capital_multiplier[founder_type]
-            * np.exp(pop.own_capital_log_sd * capital)
-        )
-        self.has_collateral[new] = u[_U_COLLATERAL] < self.scenario.bank.collateral_share
-        self.initial_employees[new] = 1 + np.searchsorted(
-            self._team_size_cdf, u[_U_TEAM], side="right"
-        ).astype(np.int32)
-        self.u_register[new] = u[_U_REGISTER]
-        self.u_loan_apply[new] = u[_U_LOAN_APPLY]
-        self.bank_noise[new] = bank_noise
-        self.u_incubation_apply[new] = u[_U_INCUBATION_APPLY]
-        self.incubator_noise[new] = incubator_noise
-        self.u_state_premises[new] = u[_U_STATE_PREMISES]
-        self.u_take_up[new] = u[_U_TAKE_UP]
-        self.growth_oriented[new] = u[_U_GROWTH] < behaviour.growth_oriented_share
+        return {
+            "founder_type": founder_type,
+            "sector": sector,
+            "log_quality": log_quality,
+            "log_quality_entry": log_quality,
+            "log_quality_permanent": log_quality,
+            "own_capital": (
+                pop.own_capital_median_yuan
+                * capital_multiplier[founder_type]
+                * np.exp(pop.own_capital_log_sd * capital)
+            ),
+            "has_collateral": u[_U_COLLATERAL] < self.scenario.bank.collateral_share,
+            "initial_employees": 1 + np.searchsorted(self._team_size_cdf, u[_U_TEAM], side="right").astype(np.int32),
+            "u_register": u[_U_REGISTER],
+            "u_loan_apply": u[_U_LOAN_APPLY],
+            "bank_noise": bank_noise,
+            "u_incubation_apply": u[_U_INCUBATION_APPLY],
+            "incubator_noise": incubator_noise,
+            "u_state_premises": u[_U_STATE_PREMISES],
+            "u_take_up": u[_U_TAKE_UP],
+            "growth_oriented": u[_U_GROWTH] < behaviour.growth_oriented_share,
+        }
+
+    def add_founders(self, month: int, founders: dict[str, np.ndarray]) -> np.ndarray:
+        """Give the nascent founders ``founders`` (:meth:`founders_from`) the next slots.
+
+        Args:
+            month: Absolute month of arrival.
+            founders: Per-founder values by array name.
+
+        Returns:
+            Indices of the new slots.
+        """
+        k = founders["founder_type"].size
+        self._grow(self.n + k)
+        new = slice(self.n, self.n + k)  # the new slots
+        self.n += k
+        self.arrival_month[new] = month
+        for name, values in founders.items():
+            getattr(self, name)[new] = values
         return np.arange(new.start, new.stop)
 
     # ----------------------------------------------------------- firm economics

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.core.firm_shocks import LOOKAHEAD
+from sim.core.lookahead import LOOKAHEAD
 from sim.errors import UsageError
 from sim.experiments.limits import MAX_REPLICATIONS, MAX_SCALE
 from sim.experiments.measures import compute
@@ -92,7 +92,7 @@ def one_line(exc: BaseException) -> str:
 
 def execute_job_beside_others(job: RunJob) -> RunOutcome:
     """:func:`execute_job` in one of several batch workers, which between them keep every
-    processor busy: the model's look-ahead thread (:data:`sim.core.firm_shocks.LOOKAHEAD`) would
+    processor busy: the model's look-ahead thread (:data:`sim.core.lookahead.LOOKAHEAD`) would
     only take turns with them, so it is off. Results are the same either way.
     """
     LOOKAHEAD.enabled = False

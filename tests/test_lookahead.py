@@ -1,0 +1,61 @@
+"""Next month's work computed ahead in a thread (:mod:`sim.core.lookahead`) changes no number."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.core import lookahead
+from sim.experiments.simulate import simulate
+from sim.scenario.files import load_scenario
+
+
+def test_ahead_returns_the_work_and_hands_its_error_to_the_caller():
+    assert lookahead.Ahead(lambda: 42, name="answer").result() == 42
+
+    def broken() -> int:
+        raise ValueError("broken on purpose")
+
+    with pytest.raises(ValueError, match="broken on purpose"):
+        lookahead.Ahead(broken, name="broken").result()
+
+
+def test_the_look_ahead_is_only_worth_a_thread_when_on_and_for_large_work(monkeypatch):
+    monkeypatch.setattr(lookahead.LOOKAHEAD, "enabled", True)
+    assert lookahead.LOOKAHEAD.worth_it(lookahead.LOOKAHEAD_MIN_ITEMS)
+    assert not lookahead.LOOKAHEAD.worth_it(lookahead.LOOKAHEAD_MIN_ITEMS - 1)
+    monkeypatch.setattr(lookahead.LOOKAHEAD, "enabled", False)
+    assert not lookahead.LOOKAHEAD.worth_it(10 * lookahead.LOOKAHEAD_MIN_ITEMS)
+
+
+def test_batch_workers_run_without_the_look_ahead(monkeypatch):
+    from sim.experiments import jobs
+
+    monkeypatch.setattr(lookahead.LOOKAHEAD, "enabled", True)
+    monkeypatch.setattr(jobs, "execute_job", lambda job: job)
+    assert jobs.execute_job_beside_others("job") == "job"
+    assert not lookahead.LOOKAHEAD.enabled
+
+
+def test_a_run_with_the_look_ahead_equals_a_run_without(monkeypatch):
+    baseline = load_scenario("scenarios/putuo/baseline.toml")
+    scenario = baseline.model_copy(update={"period": baseline.period.model_copy(update={"end": "2019-12"})})
+    monkeypatch.setattr(lookahead.LOOKAHEAD, "enabled", False)
+    without = simulate(scenario, seed=3, scale=0.5)
+    monkeypatch.setattr(lookahead.LOOKAHEAD, "enabled", True)
+    monkeypatch.setattr(lookahead, "LOOKAHEAD_MIN_ITEMS", 1)
+    started: list[str] = []
+    start = lookahead.Ahead.__init__
+
+    def counted(self, work, name):
+        started.append(name)
+        start(self, work, name)
+
+    monkeypatch.setattr(lookahead.Ahead, "__init__", counted)
+    ahead = simulate(scenario, seed=3, scale=0.5)
+    assert len(ahead.monthly) == 24
+    # every month but the last prepares the next month's shocks and arrivals
+    assert sorted(set(started)) == ["arrivals-ahead", "firm-shocks-ahead"]
+    assert started.count("arrivals-ahead") == started.count("firm-shocks-ahead") == 23
+    for name in ("monthly", "firms"):
+        assert getattr(ahead, name).equals(getattr(without, name))
+    assert ahead.metrics == without.metrics
