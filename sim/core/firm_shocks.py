@@ -129,6 +129,7 @@ class FirmShocks:
         self._discard_prepared()
         if not LOOKAHEAD.worth_it(slots.size):
             return
+        slots = slots.copy()  # the caller's array may change meanwhile
         self.slot_hashes(slots[np.argmax(slots), None])  # extend the kept hashes here, not in the thread
         room = slots.size + slots.size // 8  # for next month's new firms (about 4% of the live ones)
         buffer = np.empty((DRAW_ROWS, room))
