@@ -247,3 +247,23 @@ def test_the_months_productivity_and_revenue_move_with_each_of_their_own_shocks(
     np.testing.assert_allclose(account.revenue_yuan, revenue, rtol=1e-12)
     np.testing.assert_allclose(account.wages_yuan, [10_400.0, 40 * 10_400.0])
     np.testing.assert_array_equal(account.exit_draw, shocks[3])
+
+
+def test_new_founders_start_with_unset_integer_columns_also_beyond_the_first_capacity():
+    """Integer columns are written on arrival, not at allocation: every new slot starts NOT_SET (the run
+    of losses at 0, no programme's first month), before and after the arrays grow, and growing keeps
+    what earlier slots hold.
+    """
+    firms = population(3)
+    firms.employees[:3] = [2, 5, 7]
+    firms.first_support_by_programme[1, 2] = MONTH
+    first_capacity = firms.capacity
+    new = firms.arrive(MONTH, np.full((first_capacity, N_UNIFORMS), 0.5))
+    assert firms.capacity > first_capacity and new[-1] == firms.n - 1 == first_capacity + 2
+    assert firms.employees[:3].tolist() == [2, 5, 7] and firms.first_support_by_programme[1, 2] == MONTH
+    assert (firms.loss_months[:3] == 6).all() and not firms.loss_months[new].any()
+    for name in ("start_month", "exit_month", "employees", "incubator", "incubation_start", "high_tech_month",
+                 "grant_month", "loan_month", "first_support_month", "little_giant_month", "exit_reason", "grant_type"):
+        assert (getattr(firms, name)[new] == NOT_SET).all(), name
+    assert (firms.first_support_by_programme[:, new] == NOT_SET).all()
+    assert (firms.arrival_month[new] == MONTH).all() and (firms.initial_employees[new] >= 1).all()

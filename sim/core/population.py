@@ -110,7 +110,8 @@ def pairwise_row_sum(rows: list[np.ndarray]) -> np.ndarray:
 class FirmArrays:
     """Array state of all founders and firms in one run (see :class:`sim.core.firms.FirmPopulation`).
 
-    Attributes are numpy arrays of length ``capacity``; only the first ``n`` slots are in use.
+    Attributes are numpy arrays of length ``capacity``; only the first ``n`` slots are in use (the
+    integer columns are not even set beyond them).
     Money in yuan, time in absolute months (see :mod:`sim.calendar`).
     """
 
@@ -145,22 +146,22 @@ class FirmArrays:
         self.capacity = max(1024, int(expected_arrivals * 1.25) + 256)
         for name in self._FLOAT:
             setattr(self, name, np.zeros(self.capacity, dtype=np.float64))
+        # integer columns start as NOT_SET (loss_months as 0), written slot by slot on arrival
+        # (:meth:`_clear`): pages of slots no founder reaches are never touched
         for name in self._INT:
-            setattr(self, name, np.full(self.capacity, NOT_SET, dtype=np.int32))
+            setattr(self, name, np.empty(self.capacity, dtype=np.int32))
         for name in self._INT8:
-            setattr(self, name, np.full(self.capacity, NOT_SET, dtype=np.int8))
+            setattr(self, name, np.empty(self.capacity, dtype=np.int8))
         for name in self._BOOL:
             setattr(self, name, np.zeros(self.capacity, dtype=bool))
         # yuan received from each programme, one row per programme (rows contiguous)
         self.support_yuan = np.zeros((len(PROGRAMMES), self.capacity), dtype=np.float64)
         # first month each programme booked support to a firm (NOT_SET: never), rows as support_yuan
-        self.first_support_by_programme = np.full((len(PROGRAMMES), self.capacity), NOT_SET, dtype=np.int32)
-        self.loss_months[:] = 0
+        self.first_support_by_programme = np.empty((len(PROGRAMMES), self.capacity), dtype=np.int32)
         # Poisson CDF of the initial team (besides the founder), for exact inversion of uniforms
         # (up to 20 standard deviations and 20 persons above the mean: a numerical limit).
         mean_team = scenario.population.initial_employees_mean
         self._team_size_cdf = poisson_cdf(int(mean_team + 20 * np.sqrt(mean_team) + 20), mean_team)
-        self.incubation_start[:] = NOT_SET
         # Lookup tables of functions of integers (staff counts, ages in months), filled with the
         # same numpy expressions the direct computation uses, so results are bit-for-bit unchanged.
         self._staff_power = np.zeros(0)
@@ -172,20 +173,30 @@ class FirmArrays:
         if needed <= self.capacity:
             return
         new_capacity = max(needed, 2 * self.capacity)
-        for name in self._FLOAT + self._INT + self._INT8 + self._BOOL:
+        for name in self._FLOAT + self._BOOL:
             old = getattr(self, name)
-            fill = 0 if old.dtype in (np.float64, np.bool_) else NOT_SET
-            new = np.full(new_capacity, fill, dtype=old.dtype)
-            new[: self.capacity] = old
+            new = np.zeros(new_capacity, dtype=old.dtype)
+            new[: self.n] = old[: self.n]
             setattr(self, name, new)
-        self.loss_months[self.capacity :] = 0
+        for name in self._INT + self._INT8:  # slots beyond n are set on arrival (:meth:`_clear`)
+            old = getattr(self, name)
+            new = np.empty(new_capacity, dtype=old.dtype)
+            new[: self.n] = old[: self.n]
+            setattr(self, name, new)
         support = np.zeros((len(PROGRAMMES), new_capacity))
-        support[:, : self.capacity] = self.support_yuan
+        support[:, : self.n] = self.support_yuan[:, : self.n]
         self.support_yuan = support
-        first = np.full((len(PROGRAMMES), new_capacity), NOT_SET, dtype=np.int32)
-        first[:, : self.capacity] = self.first_support_by_programme
+        first = np.empty((len(PROGRAMMES), new_capacity), dtype=np.int32)
+        first[:, : self.n] = self.first_support_by_programme[:, : self.n]
         self.first_support_by_programme = first
         self.capacity = new_capacity
+
+    def _clear(self, new: slice) -> None:
+        """Set the integer columns of the new slots ``new`` to NOT_SET (the run of losses to 0)."""
+        for name in self._INT + self._INT8:
+            getattr(self, name)[new] = NOT_SET
+        self.loss_months[new] = 0
+        self.first_support_by_programme[:, new] = NOT_SET
 
     def arrive(self, month: int, uniforms: np.ndarray) -> np.ndarray:
         """Add nascent founders described by a block of uniforms.
@@ -269,6 +280,7 @@ class FirmArrays:
         k = founders["founder_type"].size
         self._grow(self.n + k)
         new = slice(self.n, self.n + k)  # the new slots
+        self._clear(new)
         self.n += k
         self.arrival_month[new] = month
         for name, values in founders.items():
