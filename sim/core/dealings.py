@@ -21,6 +21,8 @@ PAID_OFF_YUAN = 1e-6
 class FirmDealings(FirmArrays):
     """Firm arrays with the methods institutions use to change a firm (see the module docstring)."""
 
+    _incubated_memo: tuple = (None, None)  # (index array, positions of its incubated firms)
+
     # ------------------------------------------------------ public support
     @staticmethod
     def programme_row(name: str) -> int:
@@ -67,9 +69,23 @@ class FirmDealings(FirmArrays):
         self.grant_type[idx] = kind
         self.grant_month[idx] = month
 
+    def incubated_positions(self, idx: np.ndarray) -> np.ndarray:
+        """Positions in ``idx`` of the firms incubated now (sorted).
+
+        Memoised for the index array last asked about (by identity), since the month's mentoring, rent
+        discounts and rent relief all ask about the live firms; starting or ending an incubation (or a
+        firm's closing) forgets it. Callers must not modify the result.
+        """
+        memo_idx, positions = self._incubated_memo
+        if idx is not memo_idx:
+            positions = np.flatnonzero(self.incubated[idx])
+            self._incubated_memo = (idx, positions)
+        return positions
+
     def start_incubation(self, idx: np.ndarray, base_id: int, month: int) -> None:
         """Firms ``idx`` move into incubation base ``base_id``."""
         self.incubated[idx] = True
+        self._incubated_memo = (None, None)
         self.ever_incubated[idx] = True
         self.incubator[idx] = base_id
         self.incubation_start[idx] = month
@@ -82,6 +98,7 @@ class FirmDealings(FirmArrays):
     def end_incubation(self, idx: np.ndarray) -> None:
         """Firms ``idx`` leave their base."""
         self.incubated[idx] = False
+        self._incubated_memo = (None, None)
 
     def tenants(self) -> np.ndarray:
         """Firms incubated now."""

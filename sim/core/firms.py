@@ -392,7 +392,7 @@ class FirmPopulation(FirmDealings):
             cash_out, EXIT_CASH_OUT, np.where(losing, EXIT_VOLUNTARY, EXIT_NON_ECONOMIC)
         )
         self.alive[exits] = False
-        self.incubated[exits] = False
+        self.end_incubation(exits)
         self.exit_month[exits] = month
 
     def planning_demand(self, demand: np.ndarray) -> np.ndarray:

@@ -155,7 +155,7 @@ class IncubationProgramme(Programme):
         """Mentoring gain in log productivity for incubated firms."""
         bonus = np.zeros(idx.size)
         if self.enabled:
-            bonus[np.flatnonzero(self.firms.incubated[idx])] = self.settings.mentoring_effect
+            bonus[self.firms.incubated_positions(idx)] = self.settings.mentoring_effect
         return bonus
 
     def rent_discount_share(self, idx: np.ndarray, incubated: np.ndarray | None = None) -> np.ndarray:
@@ -169,7 +169,7 @@ class IncubationProgramme(Programme):
             return share
         pop = self.firms
         if incubated is None:
-            incubated = np.flatnonzero(pop.incubated[idx])
+            incubated = pop.incubated_positions(idx)
         share[incubated] = self.settings.place_rent_discount
         graduates = incubated[pop.founder_type[idx[incubated]] == YOUNG_GRADUATE]
         free_places = self.bases[0].free_places_for_graduates  # every base has the same places
@@ -196,7 +196,7 @@ class IncubationProgramme(Programme):
             account.rent_discount_share = self.rent_discount_share(idx)
             account.rent_due_yuan = rent_yuan - credited
             return credited
-        inside = np.flatnonzero(self.firms.incubated[idx])
+        inside = self.firms.incubated_positions(idx)
         discount_share = self.rent_discount_share(idx, inside)
         account.rent_discount_share = discount_share
         discount = discount_share[inside] * rent_yuan[inside]

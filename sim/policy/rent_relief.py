@@ -117,7 +117,7 @@ class RentReliefProgramme(Programme):
         age = pop.age_months(idx, self.ctx.clock.month)
         if not s.incubated_only:
             return np.flatnonzero((age < s.max_firm_age_months) & pop.takes_up_support(idx) & ~waived)
-        incubated = np.flatnonzero(pop.incubated[idx])
+        incubated = pop.incubated_positions(idx)
         young = incubated[age[incubated] < s.max_firm_age_months]
         return young[pop.takes_up_support(idx.take(young)) & ~waived[young]]
 
