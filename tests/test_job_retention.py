@@ -60,7 +60,7 @@ def test_payment_per_employee_kept_cap_lay_offs_sector_and_take_up():
     third = month(ctx, firms, programme, 2)
     np.testing.assert_allclose(third, [2_000.0, 0.0, 0.0, 0.0, 0.0])
     fourth = month(ctx, firms, programme, 3)  # after the payment months
-    assert not fourth.any()
+    assert fourth is None  # nothing credited
     np.testing.assert_allclose(firms.support_yuan[programme.row, :5], [6_000.0, 20_000.0, 0.0, 0.0, 25_000.0])
     np.testing.assert_allclose(firms.cash[:5], 100_000.0)  # booked as support through the operating account
     assert programme.contract_spent_this_month == 0.0  # paid from the budget
@@ -81,14 +81,14 @@ def test_per_person_support_lowers_the_cost_of_keeping_staff_only_in_the_payment
     programme = JobRetentionProgramme(ctx, JobRetention(enabled=True))
     alive = np.arange(2)
     before = firms.open_account(alive, np.zeros((SHOCK_ROWS, 2)), 0.0, np.ones(2), APRIL - 1)
-    assert not programme.planned_per_person_support_yuan(before).any()
+    assert programme.planned_per_person_support_yuan(before) is None  # nothing outside the payment months
     ctx.clock = Clock(month=APRIL, t=1, relief_months_since_start=0)
     programme.start_month()
     account = firms.open_account(alive, np.zeros((SHOCK_ROWS, 2)), 0.0, np.ones(2), APRIL)
     np.testing.assert_allclose(programme.planned_per_person_support_yuan(account), [200.0, 0.0])
     off = JobRetentionProgramme(ctx, JobRetention(enabled=False))
     off.start_month()
-    assert not off.planned_per_person_support_yuan(account).any() and not off.pay_monthly(account).any()
+    assert off.planned_per_person_support_yuan(account) is None and off.pay_monthly(account) is None
 
 
 def test_entitlement_at_the_lay_off_limit_for_one_person_firms_and_only_for_firms_operating_at_the_start():

@@ -355,7 +355,7 @@ def test_one_base_a_tenant_without_discount_and_a_disabled_programme_leave_the_r
     assert programme.run_counts() == {"incubation_bases": 1}
     off = incubation(ctx, enabled=False)
     account = account_of(firms)
-    assert off.pay_monthly(account).tolist() == [0.0, 0.0] and account.rent_due_yuan.tolist() == [RENT, RENT]
+    assert off.pay_monthly(account) is None and account.rent_due_yuan.tolist() == [RENT, RENT]
     none_open = incubation(ctx, initial_bases=0)
     none_open.start_month()
     assert none_open.pay_monthly(account_of(firms)).tolist() == [0.0, 0.0]

@@ -151,11 +151,12 @@ class IncubationProgramme(Programme):
         return np.concatenate(admitted)
 
     # --------------------------------------------------------------- support
-    def log_productivity_bonus(self, idx: np.ndarray) -> np.ndarray:
-        """Mentoring gain in log productivity for incubated firms."""
+    def log_productivity_bonus(self, idx: np.ndarray) -> np.ndarray | None:
+        """Mentoring gain in log productivity for incubated firms; None when off."""
+        if not self.enabled:
+            return None
         bonus = np.zeros(idx.size)
-        if self.enabled:
-            bonus[self.firms.incubated_positions(idx)] = self.settings.mentoring_effect
+        bonus[self.firms.incubated_positions(idx)] = self.settings.mentoring_effect
         return bonus
 
     def rent_discount_share(self, idx: np.ndarray, incubated: np.ndarray | None = None) -> np.ndarray:
@@ -181,21 +182,19 @@ class IncubationProgramme(Programme):
             share[graduates[order[rank_in_base < free_places]]] = 1.0
         return share
 
-    def pay_monthly(self, account: MonthAccount) -> np.ndarray:
+    def pay_monthly(self, account: MonthAccount) -> np.ndarray | None:
         """Fund tenants' rent discounts plus the services subsidy per occupied place.
 
         Sets the account's rent discount share and the rent still due after the discount.
 
         Returns:
             Rent discount credited to each firm (yuan); the services subsidy is paid to the
-            bases and counts as spend but not as cash for the firm.
+            bases and counts as spend but not as cash for the firm. None when off.
         """
+        if not self.enabled:  # no discounts: the account's rent stays due in full
+            return None
         idx, rent_yuan = account.idx, account.rent_yuan
         credited = np.zeros(idx.size)
-        if not self.enabled:
-            account.rent_discount_share = self.rent_discount_share(idx)
-            account.rent_due_yuan = rent_yuan - credited
-            return credited
         inside = self.firms.incubated_positions(idx)
         discount_share = self.rent_discount_share(idx, inside)
         account.rent_discount_share = discount_share
@@ -207,8 +206,10 @@ class IncubationProgramme(Programme):
         account.rent_due_yuan = rent_yuan - credited
         return credited
 
-    def per_person_support_yuan(self, account: MonthAccount) -> np.ndarray:
-        """Rent waived on one more workstation at the premises (yuan/person/month)."""
+    def per_person_support_yuan(self, account: MonthAccount) -> np.ndarray | None:
+        """Rent waived on one more workstation at the premises (yuan/person/month); None when off."""
+        if not self.enabled:
+            return None
         return account.rent_per_person_yuan - account.rent_due_per_person_yuan
 
     def expected_first_year_support_yuan(self, idx: np.ndarray) -> np.ndarray:

@@ -66,21 +66,21 @@ class JobRetentionProgramme(Programme):
             eligible &= pop.sector[idx] == CONSUMER
         return eligible
 
-    def per_person_support_yuan(self, account: MonthAccount) -> np.ndarray:
-        """Subsidy for each employee kept this month (yuan/person/month)."""
+    def per_person_support_yuan(self, account: MonthAccount) -> np.ndarray | None:
+        """Subsidy for each employee kept this month (yuan/person/month); None outside the payment months."""
         if not self._paying():
-            return np.zeros(account.idx.size)
+            return None
         s = self.settings
         return np.where(self._eligible(account.idx), s.subsidy_yuan_per_person / s.payment_months, 0.0)
 
-    def pay_monthly(self, account: MonthAccount) -> np.ndarray:
+    def pay_monthly(self, account: MonthAccount) -> np.ndarray | None:
         """Pay this month's share of the subsidy for the staff kept, up to each firm's cap, within the
-        paced budget (yuan per firm credited).
+        paced budget (yuan per firm credited); None outside the payment months.
         """
+        if not self._paying():
+            return None
         idx = account.idx
         credited = np.zeros(idx.size)
-        if not self._paying():
-            return credited
         s = self.settings
         eligible = np.flatnonzero(self._eligible(idx))
         firms = idx[eligible]

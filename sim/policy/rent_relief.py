@@ -136,22 +136,22 @@ class RentReliefProgramme(Programme):
         paying = np.flatnonzero((subsidy > 0) | (cut > 0)) if waiver else subsidised
         return RentShares(waiver, waived, cut, subsidy, paying)
 
-    def per_person_support_yuan(self, account: MonthAccount) -> np.ndarray:
+    def per_person_support_yuan(self, account: MonthAccount) -> np.ndarray | None:
         """Rent relief for one more workstation (yuan/person/month): the subsidy, or the whole
-        rent where it is waived.
+        rent where it is waived; None when off.
         """
         if not self.enabled:
-            return np.zeros(account.idx.size)
+            return None
         shares = self._shares(account)
         share = shares.subsidy * (1 - shares.cut) + shares.cut + shares.waived
         return share * account.rent_due_per_person_yuan
 
-    def planned_per_person_support_yuan(self, account: MonthAccount) -> np.ndarray:
+    def planned_per_person_support_yuan(self, account: MonthAccount) -> np.ndarray | None:
         """The subsidy as far as the budget can be expected to pay it, plus the waiver in full
-        (a mandate, not a budget line).
+        (a mandate, not a budget line); None when off.
         """
         if not self.enabled:
-            return np.zeros(account.idx.size)
+            return None
         shares = self._shares(account)
         if shares.waiver_months:
             budgeted = shares.subsidy * (1 - shares.cut) + shares.cut
@@ -170,14 +170,15 @@ class RentReliefProgramme(Programme):
         chance = self.incubation_application_chance if s.incubated_only else 1.0
         return chance * s.subsidy_share * rent * min(12, s.max_firm_age_months)
 
-    def pay_monthly(self, account: MonthAccount) -> np.ndarray:
+    def pay_monthly(self, account: MonthAccount) -> np.ndarray | None:
         """Pay this month's rent subsidy and the support for private landlords' cuts within the
-        paced budget, and the waiver in full (yuan per firm credited: subsidy, whole cut, waiver).
+        paced budget, and the waiver in full (yuan per firm credited: subsidy, whole cut, waiver);
+        None when off.
         """
+        if not self.enabled:
+            return None
         idx = account.idx
         credited = np.zeros(idx.size)
-        if not self.enabled:
-            return credited
         shares = self._shares(account)
         waived = np.flatnonzero(shares.waived)
         credited[waived] = self.pay_contract(idx[waived], account.rent_due_yuan[waived])
