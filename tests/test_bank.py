@@ -76,6 +76,15 @@ def test_the_lpr_in_force_is_the_last_step_begun_and_the_first_before_the_schedu
     months = ["2017-06", "2018-01", "2019-07", "2019-08", "2020-03", "2020-04", "2021-12", "2022-01"]
     rates = [4.31, 4.31, 4.31, 4.20, 4.20, 3.85, 3.85, 3.70]
     np.testing.assert_array_equal(bank.lpr_pct_at(np.array([parse_month(m) for m in months])), rates)
+    # the same from a table first built for one month, then extended back and forth month by month
+    _, _, fresh = bank_world(1)
+    asked = [parse_month(m) for m in months[3:] + months[:3]]
+    answers = [fresh.lpr_pct_at(np.array([month], dtype=np.int32))[0] for month in asked]
+    assert answers == rates[3:] + rates[:3]
+    far, early = parse_month("2040-01"), parse_month("2000-01")
+    ctx.clock = Clock(month=far, t=0)
+    assert fresh.lpr_pct_at(np.array([far, early])).tolist() == [bank.lpr_pct(), 4.31]  # the last step's rate
+    assert fresh.lpr_pct_at(np.array([], dtype=np.int32)).size == 0
     for month, rate in zip(months, rates, strict=True):
         ctx.clock = Clock(month=parse_month(month), t=0)
         assert bank.lpr_pct() == rate

@@ -23,6 +23,9 @@ from sim.scenario.schema import Bank as BankSettings
 
 MIN_APPLICATION_ODDS = 1e-12
 """Floor on the odds of applying for a loan (avoids log(0) when ``base_application_share`` is 0)."""
+LPR_TABLE_AHEAD_MONTHS = 120
+"""Months past the latest one asked about that the table of the LPR by month covers (a numerical
+convenience: the table is rebuilt only when a month falls outside it)."""
 
 
 class LoanTerms(Protocol):
@@ -130,6 +133,7 @@ class Bank(mesa.Agent):
         self._lpr_starts = np.array([parse_month(s.start) for s in steps])
         self._lpr_rates = np.array([s.rate_pct for s in steps])
         self._lpr_month, self._lpr = None, 0.0  # the month last asked about and its rate
+        self._lpr_by_month = (0, np.zeros(0))  # (first month, the rate in force in each month from it)
         self.totals = {
             "disbursed_count": 0, "disbursed_yuan": 0.0, "repaid_count": 0, "repaid_yuan": 0.0,
             "defaulted_count": 0, "defaulted_yuan": 0.0, "loss_yuan": 0.0,
@@ -158,9 +162,24 @@ class Bank(mesa.Agent):
         return self._lpr
 
     def lpr_pct_at(self, months: np.ndarray) -> np.ndarray:
-        """One-year LPR in force in each of ``months`` (absolute months; percent a year)."""
-        position = np.searchsorted(self._lpr_starts, np.asarray(months), side="right") - 1
-        return self._lpr_rates[np.maximum(position, 0)]
+        """One-year LPR in force in each of ``months`` (absolute months; percent a year).
+
+        Looked up in a table of the rate by month (a binary search of the schedule per loan costs
+        ten times more), built by that search over the range of months asked about.
+        """
+        months = np.asarray(months)
+        if months.size == 0:
+            return self._lpr_rates[:0]
+        start, table = self._lpr_by_month
+        first, last = int(months.min()), int(months.max())
+        if table.size == 0 or first < start or last >= start + table.size:
+            if table.size:
+                first, last = min(first, start), max(last, start + table.size - 1)
+            every = np.arange(first, last + 1 + LPR_TABLE_AHEAD_MONTHS)
+            position = np.searchsorted(self._lpr_starts, every, side="right") - 1
+            start, table = first, self._lpr_rates[np.maximum(position, 0)]
+            self._lpr_by_month = (start, table)
+        return table[(months - start).astype(np.intp)]  # intp: other indices are cast slowly
 
     def market_rate_pct(self) -> float:
         """Lending rate to start-ups: LPR + spread (percent a year)."""
