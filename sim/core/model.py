@@ -128,7 +128,7 @@ class StartupEcosystem(mesa.Model):
         for programme in self.programmes:
             programme.on_arrival(new)
         # founders plan on what each programme can be expected to pay of its nominal support
-        support = sum(p.planned_first_year_support_yuan(new) for p in self.programmes)
+        support = sum_given((p.planned_first_year_support_yuan(new) for p in self.programmes), new.size)
         born = pop.register(new, support, self.clock.month, entry_factor=float(self.entry[t]))
         self.bank.lend_to_new_firms(born)
         for programme in self.programmes:

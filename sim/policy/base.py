@@ -292,12 +292,14 @@ class Programme(mesa.Agent):
         """
         return np.zeros(idx.size)
 
-    def planned_first_year_support_yuan(self, idx: np.ndarray) -> np.ndarray:
+    def planned_first_year_support_yuan(self, idx: np.ndarray) -> np.ndarray | None:
         """First-year support a nascent founder plans on: the nominal value times the share of
-        entitlements the programme can be expected to pay (yuan).
+        entitlements the programme can be expected to pay (yuan); None when the programme is off or
+        offers nothing up front (does not override :meth:`expected_first_year_support_yuan`).
         """
-        if not self.enabled:
-            return np.zeros(idx.size)
+        offers = type(self).expected_first_year_support_yuan is not Programme.expected_first_year_support_yuan
+        if not self.enabled or not offers:
+            return None
         return self.expected_paid_share() * self.expected_first_year_support_yuan(idx)
 
     def pay_at_opening(self, born: np.ndarray) -> None:
