@@ -197,9 +197,9 @@ class Programme(mesa.Agent):
         """
         requested = np.zeros(account.idx.size)
         requested[eligible] = yuan_per_person * account.employees[eligible]
-        return self.pay_pro_rata(account.idx, requested)
+        return self.pay_pro_rata(account.idx, requested, among=eligible)
 
-    def pay_pro_rata(self, idx: np.ndarray, requested_yuan: np.ndarray) -> np.ndarray:
+    def pay_pro_rata(self, idx: np.ndarray, requested_yuan: np.ndarray, among: np.ndarray | None = None) -> np.ndarray:
         """Pay recurring support; if the month's allowance is short, everyone gets the same share.
 
         The support is booked to each firm but not credited to its cash: the caller returns it
@@ -208,6 +208,8 @@ class Programme(mesa.Agent):
         Args:
             idx: Firm slots, each at most once.
             requested_yuan: What each firm is entitled to this month.
+            among: Positions in ``idx`` (sorted) of the only firms that may request anything, if the
+                caller knows them: the booking then looks for the firms paid among them only.
 
         Returns:
             What each firm is paid (yuan).
@@ -224,6 +226,9 @@ class Programme(mesa.Agent):
             paid_total = float(paid.sum())
             self.rationed_years.add(self.ctx.clock.year)
         self._record_entitlement(float(total), paid_total)
+        if among is not None and paid_total > 0:
+            self._book(idx.take(among), paid.take(among), to_cash=False, total=paid_total)
+            return paid
         return self._book(idx, paid, to_cash=False, total=paid_total)
 
     def pay_first_come(

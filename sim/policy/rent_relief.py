@@ -191,7 +191,7 @@ class RentReliefProgramme(Programme):
         subsidy = shares.subsidy[paying] * (rent_due - cut)
         requested = np.zeros(idx.size)
         requested[paying] = subsidy + self.settings.private_cut_support_share * cut
-        paid = self.pay_pro_rata(idx, requested)[paying]
+        paid = self.pay_pro_rata(idx, requested, among=paying)[paying]
         requested = requested[paying]
         ratio = np.divide(paid, requested, out=np.zeros_like(paid), where=requested > 0)
         # the landlord's part of a cut only as far as the district pays (each position once: as ``+=``, faster)
