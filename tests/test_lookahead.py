@@ -59,3 +59,22 @@ def test_a_run_with_the_look_ahead_equals_a_run_without(monkeypatch):
     for name in ("monthly", "firms"):
         assert getattr(ahead, name).equals(getattr(without, name))
     assert ahead.metrics == without.metrics
+
+
+def test_founders_written_ahead_are_the_founders_added_in_their_month(monkeypatch):
+    """Every population array, arrival months included, is the same with and without the look-ahead."""
+    from sim.core.model import StartupEcosystem
+
+    baseline = load_scenario("scenarios/putuo/baseline.toml")
+    scenario = baseline.model_copy(update={"period": baseline.period.model_copy(update={"end": "2018-12"})})
+    populations = {}
+    for on in (False, True):
+        monkeypatch.setattr(lookahead.LOOKAHEAD, "enabled", on)
+        monkeypatch.setattr(lookahead, "LOOKAHEAD_MIN_ITEMS", 1)
+        model = StartupEcosystem(scenario, seed=4, scale=0.5)
+        model.run_model()
+        populations[on] = model.population
+    pop, ahead = populations[False], populations[True]
+    assert ahead.n == pop.n
+    for name in pop._FLOAT + pop._INT + pop._INT8 + pop._BOOL:
+        assert (getattr(ahead, name)[: pop.n] == getattr(pop, name)[: pop.n]).all(), name

@@ -21,6 +21,7 @@ same shocks whatever else is alive.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 
 import numpy as np
 
@@ -101,7 +102,7 @@ class StartupEcosystem(mesa.Model):
         self.records: list[dict] = []
         self.high_tech_by_year: dict[int, int] = {}
         self.firm_shocks = FirmShocks(stream_key(streams["dynamics"]))
-        self._next_founders: Ahead[dict[str, np.ndarray]] | None = None
+        self._next_founders: Ahead[tuple[dict[str, np.ndarray], bool]] | None = None
 
     def programme(self, name: str) -> Programme:
         """The programme of lever ``name``."""
@@ -177,14 +178,18 @@ class StartupEcosystem(mesa.Model):
     def _arrive(self) -> np.ndarray:
         """Give the month's nascent founders slots and start drawing next month's.
 
-        They were computed ahead during the last month if that was worth a thread
-        (:mod:`sim.core.lookahead`).
+        When that is worth a thread (:mod:`sim.core.lookahead`), next month's founders are drawn
+        and written into the slots after the last one during this month.
         """
-        founders = self._next_founders.result() if self._next_founders is not None else self._draw_founders()
+        if self._next_founders is not None:
+            founders, written = self._next_founders.result()
+        else:
+            founders, written = self._draw_founders(), False
         self._next_founders = None
-        if self.clock.t + 1 < self.n_months and LOOKAHEAD.worth_it(founders["founder_type"].size * N_UNIFORMS):
-            self._next_founders = Ahead(self._draw_founders, name="arrivals-ahead")
-        return self.population.add_founders(self.clock.month, founders)
+        new = self.population.add_founders(self.clock.month, founders, written=written)
+        if self.clock.t + 1 < self.n_months and LOOKAHEAD.worth_it(new.size * N_UNIFORMS):
+            self._next_founders = Ahead(partial(self._founders_ahead, self.clock.month + 1), name="arrivals-ahead")
+        return new
 
     def _draw_founders(self) -> dict[str, np.ndarray]:
         """A month's nascent founders: their number and uniforms from the run's arrival generators
@@ -193,6 +198,17 @@ class StartupEcosystem(mesa.Model):
         rate = self.scenario.population.arrivals_per_month * self.scale
         k = int(self.streams["arrivals"].poisson(rate))
         return self.population.founders_from(self.streams["founders"].random((k, N_UNIFORMS)))
+
+    def _founders_ahead(self, month: int) -> tuple[dict[str, np.ndarray], bool]:
+        """Next month's founders, and whether they could be written into the free slots ahead
+        (the arrays grow only when the founders are added, in the month itself).
+        """
+        founders = self._draw_founders()
+        pop = self.population
+        fits = pop.n + founders["founder_type"].size <= pop.capacity
+        if fits:
+            pop.write_founders(pop.n, month, founders)
+        return founders, fits
 
     # ----------------------------------------------------------- operations
     def _operate(self, alive: np.ndarray, draws: np.ndarray) -> MonthAccount:

@@ -267,25 +267,38 @@ class FirmArrays:
             "growth_oriented": u[_U_GROWTH] < behaviour.growth_oriented_share,
         }
 
-    def add_founders(self, month: int, founders: dict[str, np.ndarray]) -> np.ndarray:
+    def add_founders(self, month: int, founders: dict[str, np.ndarray], written: bool = False) -> np.ndarray:
         """Give the nascent founders ``founders`` (:meth:`founders_from`) the next slots.
 
         Args:
             month: Absolute month of arrival.
             founders: Per-founder values by array name.
+            written: Whether :meth:`write_founders` already wrote them into the slots after the
+                last one (ahead, :mod:`sim.core.lookahead`); then they only become part of the
+                population.
 
         Returns:
             Indices of the new slots.
         """
         k = founders["founder_type"].size
-        self._grow(self.n + k)
-        new = slice(self.n, self.n + k)  # the new slots
-        self._clear(new)
+        if not written:
+            self._grow(self.n + k)
+            self.write_founders(self.n, month, founders)
         self.n += k
+        return np.arange(self.n - k, self.n)
+
+    def write_founders(self, start: int, month: int, founders: dict[str, np.ndarray]) -> None:
+        """Write nascent founders arriving in ``month`` into the slots from ``start`` on (within
+        :attr:`capacity`) without adding them to the population.
+
+        Slots from :attr:`n` on are read and written by nothing else until they are added, so next
+        month's founders may be written ahead, in another thread, while the month goes on.
+        """
+        new = slice(start, start + founders["founder_type"].size)
+        self._clear(new)
         self.arrival_month[new] = month
         for name, values in founders.items():
             getattr(self, name)[new] = values
-        return np.arange(new.start, new.stop)
 
     # ----------------------------------------------------------- firm economics
     def cost_per_person_yuan(self) -> float:
