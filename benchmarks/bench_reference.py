@@ -20,6 +20,8 @@ the per-agent reference implements the firm rules, not the programmes.
 Usage:
     python benchmarks/bench_reference.py [--scale 16] [--months N] [--seed 0]
 
+Both models do all their work in one thread unless ``--lookahead`` lets ours compute next month's
+shocks and arrivals in a second one (:mod:`sim.core.lookahead`: less wall time, a little more CPU).
 ``--months N`` times only the first N months of both models and extrapolates each to the full
 period by firm-months (the per-agent model's cost is proportional to firm-months); without it
 both run the whole period. Prints both times, the ratio and the headline metrics side by side
@@ -324,7 +326,13 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=16.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--months", type=int, default=None, help="time only the first N months and extrapolate")
+    parser.add_argument("--lookahead", action="store_true",
+                        help="let our model compute next month's shocks and arrivals in a second thread (off: "
+                             "both models do all their work in one thread, so CPU times compare the rules)")
     args = parser.parse_args()
+    from sim.core.lookahead import LOOKAHEAD
+
+    LOOKAHEAD.enabled = args.lookahead
     scenario = load_scenario(args.scenario)
     n_months = scenario.period.n_months
     months = min(args.months or n_months, n_months)

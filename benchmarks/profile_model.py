@@ -9,7 +9,9 @@ Usage:
                                        [--seed 0] [--top 15]
 
 cProfile adds a cost per Python call (about a third more time here), so the shares, not the
-seconds, are what to compare; ``bench_model.py`` gives the times.
+seconds, are what to compare; ``bench_model.py`` gives the times. cProfile sees only the main
+thread, so the look-ahead thread (:mod:`sim.core.lookahead`) is off here: the shares are of all
+the work of a month, wherever it runs.
 """
 
 from __future__ import annotations
@@ -83,6 +85,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--top", type=int, default=15)
     args = parser.parse_args()
+    from sim.core.lookahead import LOOKAHEAD
+
+    LOOKAHEAD.enabled = False  # cProfile follows the main thread only
     stats, total = profile(args.scenario, args.scale, args.seed)
     name = Path(args.scenario).name
     print(f"{name} at scale {args.scale:g}, seed {args.seed}: simulate() {total:.2f} s under cProfile")
