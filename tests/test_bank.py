@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from sim.calendar import parse_month
-from sim.core.bank import Bank, MarketTerms
+from sim.core.bank import LPR_TABLE_AHEAD_MONTHS, Bank, MarketTerms
 from sim.core.context import Clock, Context
 from sim.core.firms import FirmPopulation
 from sim.core.population import N_UNIFORMS, NOT_SET
@@ -85,6 +85,12 @@ def test_the_lpr_in_force_is_the_last_step_begun_and_the_first_before_the_schedu
     ctx.clock = Clock(month=far, t=0)
     assert fresh.lpr_pct_at(np.array([far, early])).tolist() == [bank.lpr_pct(), 4.31]  # the last step's rate
     assert fresh.lpr_pct_at(np.array([], dtype=np.int32)).size == 0
+    # the table built from one month covers it and LPR_TABLE_AHEAD_MONTHS more: the next month extends it
+    _, _, edge = bank_world(1)
+    built_from = parse_month("2019-08")
+    assert edge.lpr_pct_at(np.array([built_from])).tolist() == [4.20]
+    next_month = np.array([built_from + LPR_TABLE_AHEAD_MONTHS + 1])
+    assert edge.lpr_pct_at(next_month).tolist() == bank_world(1)[2].lpr_pct_at(next_month).tolist() == [3.65]
     for month, rate in zip(months, rates, strict=True):
         ctx.clock = Clock(month=parse_month(month), t=0)
         assert bank.lpr_pct() == rate

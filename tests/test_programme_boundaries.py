@@ -88,6 +88,21 @@ def test_a_full_base_admits_nobody_and_the_best_candidate_takes_the_last_free_pl
     assert programme.monthly_record() == {"incubated_firms": 4, "incubation_bases": 2}
 
 
+def test_a_disabled_programme_or_full_bases_admit_nobody_and_each_base_takes_only_its_free_places():
+    rows = [{**APPLYING, "ever_incubated": True}] + [{**APPLYING, "log_quality": q} for q in (0.3, 0.2, 0.1, 0.05)]
+    ctx, firms = world(rows)
+    assert incubation(ctx, enabled=False).admit(np.arange(5)).tolist() == []
+    programme = incubation(ctx)  # two bases of two places
+    programme.start_month()
+    first, second = programme.bases
+    firms.start_incubation(np.array([0]), first.unique_id, MONTH - 1)  # one place free in the first, two in the second
+    assert programme.admit(np.arange(5)).tolist() == [1, 2, 3]  # the three best
+    assert firms.incubator[1:4].tolist() == [first.unique_id, second.unique_id, second.unique_id]
+    # both bases full: the fourth applicant waits
+    assert programme.admit(np.arange(5)).tolist() == []
+    assert not firms.incubated[4]
+
+
 def test_a_single_candidate_exactly_at_the_age_limit_is_admitted_on_quality_plus_noise():
     rows = [{**APPLYING, "age": 12, "log_quality": -0.3, "incubator_noise": 2.0},  # screened 0.0
             {**APPLYING, "age": 12, "log_quality": 0.2, "incubator_noise": -3.0}]  # screened -0.25
@@ -175,6 +190,22 @@ def test_waiver_private_cut_and_subsidy_combine_per_firm_in_the_waiver_months():
     # budget spend: the subsidies and the district's half of the cut; the waiver is a contract
     assert programme.spent_by_year[ctx.clock.year] == pytest.approx(2 * RENT * (0.15 + 0.25 + 0.3 + 0.3))
     assert programme.spent_this_month == pytest.approx(2 * RENT * (1.0 + 0.15 + 0.25 + 0.3 + 0.3))
+
+
+def test_only_incubated_firms_under_the_age_limit_get_the_subsidy_planned_at_its_share_and_not_in_cash():
+    # incubated at 23 and 24 months (the limit: under 24 months), and a young firm outside incubators
+    ctx, firms = world([{"staff": 2, "age": 23}, {"staff": 2, "age": 24}, {"staff": 2, "age": 1}])
+    firms.start_incubation(np.arange(2), 1, MONTH - 1)
+    programme = relief(ctx, incubated_only=True)
+    programme.start_month()
+    account = account_of(firms)
+    cash = firms.cash[:3].copy()
+    per_person = np.array([0.3, 0.0, 0.0]) * RENT
+    np.testing.assert_allclose(programme.per_person_support_yuan(account), per_person)
+    np.testing.assert_allclose(programme.planned_per_person_support_yuan(account), per_person)  # all paid so far
+    np.testing.assert_allclose(programme.pay_monthly(account), 2 * per_person)
+    np.testing.assert_array_equal(firms.cash[:3], cash)  # the subsidy lowers the rent due; the caller credits it
+    assert programme.spent_this_month == pytest.approx(0.3 * 2 * RENT)
 
 
 # --------------------------------------------------------------- the budget's books
