@@ -210,12 +210,15 @@ def test_hiring_and_shedding_close_a_share_of_the_gap_round_at_random_and_respec
     assert firms.peak_employees[:12].tolist() == [8, 9, 5, 4, 9, 14, 12, 8, 8, 8, 1, 8]
     # a buffer of half a month's costs (firm 0: cash for 6.5 persons at 0.5 x their costs), and
     # shedding half the excess: a firm of two with no market sheds floor(0.5 x 1.99 + 0.5) = 1, not 2
-    other = population(2, hiring_adjustment_share=0.5, shedding_adjustment_share=0.5, hiring_cash_buffer_months=0.5)
-    other.employees[:2] = [4, 2]
-    other.cash[:2] = [0.5 * (6_000.0 + 6.5 * PERSON_YUAN), 1e9]
-    other.last_profit[:2] = 1.0
-    factor = np.array([factor[1], factor_for(other, 0.01)])
-    assert other.hire_and_shed(np.arange(2), np.array([0.85, 0.5]), np.zeros(2), factor, np.ones(2)).tolist() == [6, 1]
+    # firm 2 wants to grow but its cash covers 4.5 persons, under a month's costs, at a loss: no hire
+    # (not even the half person), and the distress cut floor(0.5 x (4 - 1) + 0.85) = 2
+    other = population(3, hiring_adjustment_share=0.5, shedding_adjustment_share=0.5, hiring_cash_buffer_months=0.5)
+    other.employees[:3] = [4, 2, 4]
+    other.cash[:3] = [0.5 * (6_000.0 + 6.5 * PERSON_YUAN), 1e9, 0.5 * (6_000.0 + 4.5 * PERSON_YUAN)]
+    other.last_profit[:3] = [1.0, 1.0, -1.0]
+    factor = np.array([factor[1], factor_for(other, 0.01), factor[1]])
+    u = np.array([0.85, 0.5, 0.85])
+    assert other.hire_and_shed(np.arange(3), u, np.zeros(3), factor, np.ones(3)).tolist() == [6, 1, 2]
 
 
 def test_the_months_productivity_and_revenue_move_with_each_of_their_own_shocks():
