@@ -33,14 +33,18 @@ class TalentHousingProgramme(Programme):
             (age >= s.min_firm_age_months) & (account.employees >= s.min_employees) & pop.takes_up_support(idx)
         )
 
+    @property
+    def _subsidy_per_employee_yuan(self) -> float:
+        """Subsidy per employee of an eligible firm (yuan/month): the amount per housed person times
+        the share of employees who qualify.
+        """
+        return self.settings.subsidy_yuan_per_person_month * self.settings.eligible_employee_share
+
     def per_person_support_yuan(self, account: MonthAccount) -> np.ndarray | None:
         """Expected monthly subsidy for one more employee (yuan/person/month); None when off."""
         if not self.enabled:
             return None
-        s = self.settings
-        return self.per_employee_support(
-            account, self._eligible(account), s.subsidy_yuan_per_person_month * s.eligible_employee_share
-        )
+        return self.per_employee_support(account, self._eligible(account), self._subsidy_per_employee_yuan)
 
     def expected_first_year_support_yuan(self, idx: np.ndarray) -> np.ndarray:
         """First-year housing subsidy for founders whose initial team already qualifies."""
@@ -50,15 +54,10 @@ class TalentHousingProgramme(Programme):
         months = max(0, 12 - s.min_firm_age_months)
         staff = self.firms.initial_employees[idx]
         eligible = staff >= s.min_employees
-        return np.where(
-            eligible, s.subsidy_yuan_per_person_month * s.eligible_employee_share * staff * months, 0.0
-        )
+        return np.where(eligible, self._subsidy_per_employee_yuan * staff * months, 0.0)
 
     def pay_monthly(self, account: MonthAccount) -> np.ndarray | None:
         """Pay this month's subsidy to live firms (yuan per firm); None when off."""
         if not self.enabled:
             return None
-        s = self.settings
-        return self.pay_per_employee(
-            account, self._eligible(account), s.subsidy_yuan_per_person_month * s.eligible_employee_share
-        )
+        return self.pay_per_employee(account, self._eligible(account), self._subsidy_per_employee_yuan)
