@@ -219,10 +219,10 @@ def test_monkeypatched_failure_in_process(files, tmp_path, monkeypatch):
 
     real = jobs.simulate
 
-    def flaky(scenario, seed=0, scale=1.0):
+    def flaky(scenario, seed=0, scale=1.0, shared=None):
         if seed == replication_seeds(0, 2)[1]:
             raise RuntimeError("disk on fire\nsecond line")
-        return real(scenario, seed=seed, scale=scale)
+        return real(scenario, seed=seed, scale=scale, shared=shared)
 
     monkeypatch.setattr(jobs, "simulate", flaky)
     summary = run_batch(files[:1], 2, tmp_path / "flaky", workers=1, scale=SCALE, progress=False)

@@ -31,8 +31,9 @@ def test_batch_workers_run_without_the_look_ahead(monkeypatch):
     from sim.experiments import jobs
 
     monkeypatch.setattr(lookahead.LOOKAHEAD, "enabled", True)
-    monkeypatch.setattr(jobs, "execute_job", lambda job: job)
-    assert jobs.execute_job_beside_others("job") == "job"
+    monkeypatch.setattr(jobs, "execute_job", lambda job, shared: job.key)
+    job = jobs.RunJob("a", load_scenario("scenarios/putuo/baseline.toml"), 0, 7)
+    assert jobs.execute_paired_jobs([job]) == [("a", 0)]
     assert not lookahead.LOOKAHEAD.enabled
 
 

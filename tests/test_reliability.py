@@ -175,7 +175,7 @@ def test_case3_out_of_memory_in_a_run_is_a_failed_run(tmp_path, monkeypatch):
     jobs = batch_jobs([scenario], 3, 0, float(SCALE))
     real = jobs_module.simulate
 
-    def simulate_or_oom(scenario, seed, scale):
+    def simulate_or_oom(scenario, seed, scale, shared=None):
         if seed == jobs[1].seed:
             raise MemoryError()
         return real(scenario, seed=seed, scale=scale)

@@ -37,10 +37,14 @@ firms' shocks remain to compute. The numbers are the same with or without it.
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.core.lookahead import LOOKAHEAD, Ahead
+
+if TYPE_CHECKING:
+    from sim.core.shared_draws import KeptShocks
 
 SHOCK_ROWS = 4
 """Rows of standard normal shocks per live firm and month: transitory productivity, revenue noise,
@@ -96,11 +100,14 @@ def stream_key(rng: np.random.Generator) -> int:
 class FirmShocks:
     """The monthly shocks of one run (see the module docstring)."""
 
-    def __init__(self, key: int) -> None:
+    def __init__(self, key: int, kept: KeptShocks | None = None) -> None:
         """Args:
         key: The run's 64-bit key (:func:`stream_key`).
+        kept: Shocks of this key kept for the runs of one seed (:mod:`sim.core.shared_draws`):
+            :meth:`draws` takes them from there, and computes and keeps the others.
         """
         self.key = int(key) & _MASK64
+        self.kept = kept
         self._slot_hash = np.zeros(0, dtype=np.uint64)
         self._prepared: tuple[np.ndarray, int, Ahead[np.ndarray]] | None = None
 
@@ -127,7 +134,7 @@ class FirmShocks:
         off or not worth a thread for this many firms.
         """
         self._discard_prepared()
-        if not LOOKAHEAD.worth_it(slots.size):
+        if self.kept is not None or not LOOKAHEAD.worth_it(slots.size):
             return
         slots = slots.copy()  # the caller's array may change meanwhile
         self.slot_hashes(slots[np.argmax(slots), None])  # extend the kept hashes here, not in the thread
@@ -144,10 +151,15 @@ class FirmShocks:
         """The shocks of firm ``slots`` in absolute ``month``: shape (:data:`DRAW_ROWS`, n), column j
         for ``slots[j]``; rows 0-3 standard normals, row :data:`HIRE_ROW` uniforms in [0, 1).
 
-        Uses the columns :meth:`prepare` computed ahead when its slots are the first of ``slots``
+        Takes kept shocks when the run shares them (:mod:`sim.core.shared_draws`). Otherwise uses
+        the columns :meth:`prepare` computed ahead when its slots are the first of ``slots``
         (and the rest fit its buffer); otherwise computes all. The result may be a view whose
         rows are contiguous.
         """
+        if self.kept is not None:
+            shared = self.kept.draws(slots, month, lambda out, some: self._fill(out, 0, some, month))
+            if shared is not None:
+                return shared
         n = slots.size
         prepared, self._prepared = self._prepared, None
         if prepared is not None:

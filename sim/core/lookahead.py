@@ -9,7 +9,7 @@ lock inside its loops. The numbers are the same with or without it, in the same 
 
 :data:`LOOKAHEAD` says whether to use a thread at all: on where the process may use more than one
 processor; batch workers, which between them keep every processor busy, turn it off
-(:func:`sim.experiments.jobs.execute_job_beside_others`). Small runs go without
+(:func:`sim.experiments.jobs.execute_paired_jobs`). Small runs go without
 (:data:`LOOKAHEAD_MIN_ITEMS`).
 """
 

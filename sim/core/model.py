@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -29,7 +30,7 @@ from sim.calendar import month_range, parse_month
 from sim.core.allocator import keep_freed_memory
 from sim.core.bank import Bank
 from sim.core.context import CORE_STREAMS, Clock, Context, spawn_streams
-from sim.core.firm_shocks import HIRE_ROW, FirmShocks, stream_key
+from sim.core.firm_shocks import DRAW_ROWS, HIRE_ROW, FirmShocks, stream_key
 from sim.core.firms import SHOCK_ROWS, FirmPopulation, MonthAccount
 from sim.core.lookahead import LOOKAHEAD, Ahead
 from sim.core.mesa_core import mesa
@@ -38,6 +39,9 @@ from sim.core.shocks import demand_index, registration_index, relief_months
 from sim.policy.base import Programme
 from sim.policy.registry import build_programmes, lever_names
 from sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from sim.core.shared_draws import SharedDraws
 
 
 def sum_given(values: Iterable[np.ndarray | None], size: int) -> np.ndarray:
@@ -59,7 +63,8 @@ class StartupEcosystem(mesa.Model):
     STREAMS = CORE_STREAMS + lever_names()
 
     def __init__(
-        self, scenario: Scenario, seed: int | np.random.SeedSequence | None = None, scale: float = 1.0
+        self, scenario: Scenario, seed: int | np.random.SeedSequence | None = None, scale: float = 1.0,
+        shared: SharedDraws | None = None,
     ) -> None:
         """Build the model.
 
@@ -68,7 +73,12 @@ class StartupEcosystem(mesa.Model):
             seed: Root seed (int or ``SeedSequence``).
             scale: Multiplies arrivals, incubation places, programme budgets, grant counts and
                 training places (and count targets).
+            shared: Draws shared with the other runs of ``seed`` (:mod:`sim.core.shared_draws`):
+                the firm shocks and founders they computed are taken, not computed again. The
+                numbers are the same either way.
         """
+        if shared is not None:
+            shared.check_seed(seed)
         keep_freed_memory()  # monthly temporaries reuse memory instead of fresh pages (sim.core.allocator)
         streams = spawn_streams(seed, self.STREAMS)
         super().__init__(rng=streams["mesa"])
@@ -101,8 +111,14 @@ class StartupEcosystem(mesa.Model):
         self._per_person_order = sorted(self.programmes, key=lambda p: -p.monthly_phase)
         self.records: list[dict] = []
         self.high_tech_by_year: dict[int, int] = {}
-        self.firm_shocks = FirmShocks(stream_key(streams["dynamics"]))
+        key = stream_key(streams["dynamics"])
+        # slots grow about linearly over the run: slot-months about half of expected slots x months
+        kept = None if shared is None else shared.shocks(key, DRAW_ROWS, expected * self.n_months / 2)
+        self.firm_shocks = FirmShocks(key, kept=kept)
         self._next_founders: Ahead[tuple[dict[str, np.ndarray], bool]] | None = None
+        self._arrival_replay = None if shared is None else shared.arrivals(
+            (self.scale, *self.population.founders_inputs()), (streams["arrivals"], streams["founders"])
+        )
 
     def programme(self, name: str) -> Programme:
         """The programme of lever ``name``."""
@@ -179,15 +195,19 @@ class StartupEcosystem(mesa.Model):
         """Give the month's nascent founders slots and start drawing next month's.
 
         When that is worth a thread (:mod:`sim.core.lookahead`), next month's founders are drawn
-        and written into the slots after the last one during this month.
+        and written into the slots after the last one during this month. A run that shares its
+        seed's draws takes the founders another run drew (:mod:`sim.core.shared_draws`).
         """
         if self._next_founders is not None:
             founders, written = self._next_founders.result()
+        elif self._arrival_replay is not None:
+            founders, written = self._arrival_replay.founders(self.clock.t, self._draw_founders), False
         else:
             founders, written = self._draw_founders(), False
         self._next_founders = None
         new = self.population.add_founders(self.clock.month, founders, written=written)
-        if self.clock.t + 1 < self.n_months and LOOKAHEAD.worth_it(new.size * N_UNIFORMS):
+        if (self._arrival_replay is None and self.clock.t + 1 < self.n_months
+                and LOOKAHEAD.worth_it(new.size * N_UNIFORMS)):
             self._next_founders = Ahead(partial(self._founders_ahead, self.clock.month + 1), name="arrivals-ahead")
         return new
 

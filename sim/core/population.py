@@ -28,6 +28,8 @@ from sim.scenario.schema import Scenario
 if TYPE_CHECKING:
     import pandas as pd
 
+    from sim.scenario.section import Section
+
 FOUNDER_TYPES = ("other", "young_graduate", "returnee")
 OTHER_FOUNDER, YOUNG_GRADUATE, RETURNEE = range(len(FOUNDER_TYPES))
 SECTORS = ("tech", "services", "consumer")
@@ -209,6 +211,12 @@ class FirmArrays:
             Indices of the new slots.
         """
         return self.add_founders(month, self.founders_from(uniforms))
+
+    def founders_inputs(self) -> tuple[Section, ...]:
+        """The scenario sections :meth:`founders_from` reads (runs whose sections are equal get the
+        same founders from the same uniforms, :mod:`sim.core.shared_draws`).
+        """
+        return (self.scenario.population, self.scenario.behaviour, self.scenario.bank)
 
     def founders_from(self, uniforms: np.ndarray) -> dict[str, np.ndarray]:
         """The attributes of nascent founders described by a block of uniforms (a pure function

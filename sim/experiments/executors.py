@@ -3,7 +3,8 @@
 ``"local"`` is a process pool of spawned processes (one worker runs in the calling process);
 ``"dask"`` connects to a Dask scheduler or starts a :class:`dask.distributed.LocalCluster` on
 127.0.0.1. Workers only simulate and encode Parquet bytes (:func:`sim.experiments.jobs.execute_job`);
-the calling process is the store's single writer, so a remote cluster needs no shared file system
+workers run groups of jobs of one seed, sharing its draws (:func:`paired_groups`); the calling
+process is the store's single writer, so a remote cluster needs no shared file system
 (workers need ``startup-sim`` installed). Results do not depend on the executor or the number of
 workers.
 
@@ -15,6 +16,7 @@ imports no heavy library at import time, so the CLI can ask it for :func:`defaul
 from __future__ import annotations
 
 import concurrent.futures as cf
+import math
 import multiprocessing
 import os
 from collections.abc import Generator, Iterator, Sequence
@@ -30,10 +32,38 @@ MAX_DEFAULT_WORKERS = 8
 """assumption: more than 8 local workers rarely pays off (memory ~0.3 GB per worker at scale 1);
 range 4-32; override with ``workers=``."""
 IN_FLIGHT_PER_WORKER = 2
-"""assumption: two jobs queued per worker keep every worker busy while this process stores the
-previous result, without holding many results in memory (range 1-4)."""
+"""assumption: two groups of jobs (:func:`paired_groups`) queued per worker keep every worker busy
+while this process stores the previous results, without holding many results in memory (range 1-4)."""
 DASK_CONNECT_TIMEOUT = "15s"
 """assumption: time to reach a running Dask scheduler before giving up (range 5-60 s)."""
+
+
+PAIRED_GROUP_MAX = 8
+"""assumption: at most this many jobs of one seed per group (range 4-16): a group's results come
+back together, so larger groups hold more results in a worker and lose more to a killed worker."""
+GROUPS_PER_WORKER = 4
+"""assumption: groups are made small enough that each worker gets at least this many (range 2-8),
+so that a small batch still spreads over every worker and the last groups end close together."""
+
+
+def paired_groups(jobs: Sequence[RunJob], workers: int) -> list[list[RunJob]]:
+    """Split ``jobs`` into groups of consecutive jobs with the same seed and scale, in order.
+
+    A worker runs a group's jobs one after another sharing the seed's draws
+    (:func:`sim.experiments.jobs.execute_paired_jobs`). Groups hold at most
+    :data:`PAIRED_GROUP_MAX` jobs, and fewer when there are few jobs, so that each of ``workers``
+    gets about :data:`GROUPS_PER_WORKER` groups or more. The jobs' results do not depend on the
+    grouping.
+    """
+    size = max(1, min(PAIRED_GROUP_MAX, math.ceil(len(jobs) / (GROUPS_PER_WORKER * max(workers, 1)))))
+    groups: list[list[RunJob]] = []
+    for job in jobs:
+        last = groups[-1] if groups else None
+        if last and len(last) < size and (last[0].seed, last[0].scale) == (job.seed, job.scale):
+            last.append(job)
+        else:
+            groups.append([job])
+    return groups
 
 
 def default_workers() -> int:
@@ -64,10 +94,14 @@ def resolve_executor(executor: str | None, scheduler: str | None, workers: int |
 
 
 def _iter_serial(jobs: Sequence[RunJob]) -> Iterator[tuple[RunJob, RunOutcome]]:
+    """Run jobs in this process, one at a time, sharing each seed's draws within a group."""
+    from sim.core.shared_draws import SharedDraws
     from sim.experiments.jobs import execute_job
 
-    for job in jobs:
-        yield job, execute_job(job)
+    for group in paired_groups(jobs, 1):
+        shared = SharedDraws(group[0].seed)
+        for job in group:
+            yield job, execute_job(job, shared)
 
 
 def _failed_outcome(job: RunJob, error: str) -> RunOutcome:
@@ -77,61 +111,60 @@ def _failed_outcome(job: RunJob, error: str) -> RunOutcome:
 
 
 def _iter_local(jobs: Sequence[RunJob], workers: int) -> Iterator[tuple[RunJob, RunOutcome]]:
-    """Run jobs on a ``ProcessPoolExecutor`` (spawned processes), at most ``2 * workers`` in flight.
+    """Run groups of jobs (:func:`paired_groups`) on a ``ProcessPoolExecutor`` (spawned
+    processes), at most ``2 * workers`` groups in flight.
 
     A worker process that dies (killed by the OS for memory, or by a signal) breaks the pool: a
     new pool takes over and the jobs that were in flight are run again once (which of them
     killed the worker is unknown); a job in flight when a pool breaks a second time is recorded
     as failed.
     """
-    from sim.experiments.jobs import execute_job_beside_others, one_line
+    from sim.experiments.jobs import execute_paired_jobs, one_line
 
     context = multiprocessing.get_context("spawn")
-    pending = list(reversed(jobs))
+    pending = list(reversed(paired_groups(jobs, workers)))
     window = IN_FLIGHT_PER_WORKER * workers
     retried: set[tuple[str, int]] = set()
     pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context)
     finished = False
 
-    def lost(job: RunJob, why: str) -> RunOutcome | None:
-        """Queue a job of a broken pool again once; its failed outcome the second time."""
-        if job.key not in retried:
-            retried.add(job.key)
-            pending.append(job)
-            return None
-        return _failed_outcome(job, f"worker process died twice (killed, e.g. out of memory): {why}")
+    def lost(group: list[RunJob], why: str) -> list[tuple[RunJob, RunOutcome]]:
+        """Queue the jobs of a broken pool's group again once; failed outcomes the second time."""
+        again = [job for job in group if job.key not in retried]
+        retried.update(job.key for job in again)
+        if again:
+            pending.append(again)
+        error = f"worker process died twice (killed, e.g. out of memory): {why}"
+        queued = {job.key for job in again}
+        return [(job, _failed_outcome(job, error)) for job in group if job.key not in queued]
 
     try:
-        in_flight: dict[cf.Future, RunJob] = {}
+        in_flight: dict[cf.Future, list[RunJob]] = {}
         while pending or in_flight:
             broken = False
             while pending and len(in_flight) < window:
-                job = pending.pop()
+                group = pending.pop()
                 try:
-                    in_flight[pool.submit(execute_job_beside_others, job)] = job
+                    in_flight[pool.submit(execute_paired_jobs, group)] = group
                 except cf.process.BrokenProcessPool:
-                    pending.append(job)
+                    pending.append(group)
                     broken = True
                     break
             if in_flight:
                 done, _ = cf.wait(in_flight, return_when=cf.FIRST_COMPLETED)
                 for future in done:
-                    job = in_flight.pop(future)
+                    group = in_flight.pop(future)
                     try:
-                        outcome = future.result()
+                        yield from zip(group, future.result(), strict=True)
                     except cf.process.BrokenProcessPool as exc:
                         broken = True
-                        outcome = lost(job, one_line(exc))
+                        yield from lost(group, one_line(exc))
                     except Exception as exc:  # e.g. the job could not be pickled
-                        outcome = _failed_outcome(job, one_line(exc))
-                    if outcome is not None:
-                        yield job, outcome
+                        yield from ((job, _failed_outcome(job, one_line(exc))) for job in group)
             if broken:
-                for future, job in list(in_flight.items()):
+                for future, group in list(in_flight.items()):
                     in_flight.pop(future)
-                    outcome = lost(job, "the process pool broke while this run was in it")
-                    if outcome is not None:
-                        yield job, outcome
+                    yield from lost(group, "the process pool broke while this run was in it")
                 pool.shutdown(wait=False, cancel_futures=True)
                 pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context)
         finished = True
@@ -161,33 +194,35 @@ def dask_client(scheduler: str | None, workers: int):
 
 
 def _iter_dask(jobs: Sequence[RunJob], client: Any, workers: int) -> Iterator[tuple[RunJob, RunOutcome]]:
-    """Run jobs on a Dask cluster, at most twice its thread count in flight."""
+    """Run groups of jobs (:func:`paired_groups`) on a Dask cluster, at most twice its thread
+    count in flight.
+    """
     from dask.distributed import as_completed
 
-    from sim.experiments.jobs import execute_job_beside_others, one_line
+    from sim.experiments.jobs import execute_paired_jobs, one_line
 
     threads = sum(client.nthreads().values()) or workers
     window = IN_FLIGHT_PER_WORKER * max(threads, 1)
-    pending = list(reversed(jobs))
-    by_key: dict[str, RunJob] = {}
+    pending = list(reversed(paired_groups(jobs, max(threads, 1))))
+    by_key: dict[str, list[RunJob]] = {}
     futures = as_completed()
 
     def submit() -> None:
-        job = pending.pop()
-        future = client.submit(execute_job_beside_others, job, pure=False)
-        by_key[future.key] = job
+        group = pending.pop()
+        future = client.submit(execute_paired_jobs, group, pure=False)
+        by_key[future.key] = group
         futures.add(future)
 
     while pending and len(by_key) < window:
         submit()
     for future in futures:
-        job = by_key.pop(future.key)
+        group = by_key.pop(future.key)
         try:
-            outcome = future.result()
+            done = list(zip(group, future.result(), strict=True))
         except Exception as exc:  # KilledWorker, unpicklable job ...
-            outcome = _failed_outcome(job, one_line(exc))
+            done = [(job, _failed_outcome(job, one_line(exc))) for job in group]
         future.release()
-        yield job, outcome
+        yield from done
         if pending:
             submit()
 
@@ -207,5 +242,6 @@ __all__ = [
     "EXECUTORS",
     "default_workers",
     "outcomes",
+    "paired_groups",
     "resolve_executor",
 ]

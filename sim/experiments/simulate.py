@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from sim.core.population import CodedColumn
+    from sim.core.shared_draws import SharedDraws
 
 
 def release_model(model: StartupEcosystem) -> None:
@@ -122,7 +123,8 @@ class SimulationResult:
 
 
 def simulate(
-    scenario: Scenario, seed: int | np.random.SeedSequence | None = 0, scale: float = 1.0
+    scenario: Scenario, seed: int | np.random.SeedSequence | None = 0, scale: float = 1.0,
+    shared: SharedDraws | None = None,
 ) -> SimulationResult:
     """Run one replication of a scenario.
 
@@ -131,11 +133,14 @@ def simulate(
         seed: Root seed (int or ``numpy.random.SeedSequence``); the same seed gives identical
             tables.
         scale: Multiplies the population and the institutions' capacities and budgets.
+        shared: Draws shared by the runs of an integer ``seed`` (:class:`sim.core.shared_draws.SharedDraws`):
+            a later run takes the firm shocks and founders an earlier one computed. Saves time
+            when several scenarios run with one seed; the results are the same without it.
 
     Returns:
         The run's tables, metrics and target attainment.
     """
-    model = StartupEcosystem(scenario, seed=seed, scale=scale)
+    model = StartupEcosystem(scenario, seed=seed, scale=scale, shared=shared)
     model.run_model()
     firms = model.population.firm_columns(model.month_labels, model.first_month)
     n_years = model.n_months / 12.0
