@@ -83,6 +83,15 @@ def test_summary_layout_and_common_random_numbers(reference):
     assert int(firms["censored"].sum()) == summary.loc[3 * 0 + 1, "surviving_firms"]
 
 
+def test_the_summary_written_equals_the_summary_read_back_from_the_store(files, reference):
+    from sim.experiments.jobs import batch_jobs, load_scenarios
+    from sim.experiments.summary import summary_from_store
+
+    jobs = batch_jobs([s for s, _ in load_scenarios(files)], REPS, root_seed=0, scale=SCALE)
+    read_back = summary_from_store(BatchStore(reference), jobs)  # every run's metrics file read again
+    assert read_back.to_csv(index=False) == summary_text(reference)
+
+
 def test_recorded_seed_reproduces_the_run(reference):
     summary = pd.read_csv(reference / "summary.csv")
     row = summary.iloc[REPS + 2]  # no_policy, replication 2

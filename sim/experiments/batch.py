@@ -358,7 +358,7 @@ def _run_todo(
     if bar is not None:
         bar.close()
     # the summary on disk matches the runs on disk
-    summary = summary_from_store(store, jobs)
+    summary = summary_from_store(store, jobs, known=rows)
     write_summary(store, summary)
     return summary
 
