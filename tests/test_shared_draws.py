@@ -116,7 +116,7 @@ def test_shocks_over_the_memory_limit_are_not_kept_and_the_run_is_unchanged(base
     assert kept.draws(np.arange(100), 5, lambda out, some: out.fill(0.5)) is None
 
 
-def test_paired_groups_keep_order_seed_and_scale_and_spread_small_batches(baseline):
+def test_paired_groups_bring_a_seeds_jobs_together_and_spread_small_batches(baseline):
     def job(name: str, replication: int, seed: int, scale: float = 1.0) -> RunJob:
         return RunJob(name, baseline, replication, seed, scale)
 
@@ -131,6 +131,10 @@ def test_paired_groups_keep_order_seed_and_scale_and_spread_small_batches(baseli
     assert len(paired_groups(few, workers=2)) == 6  # every worker gets work
     scales = [job("a", 0, 7, 1.0), job("b", 0, 7, 2.0)]
     assert len(paired_groups(scales, workers=1)) == 2
+    mix_by_mix = [job(f"mix{m}", r, 100 + r) for m in range(4) for r in range(3)]  # the optimiser's order
+    groups = paired_groups(mix_by_mix, workers=1)  # groups of 3: each worker gets 4 groups or more
+    assert [[j.scenario_name for j in g] for g in groups] == [["mix0", "mix1", "mix2"], ["mix3"]] * 3
+    assert [g[0].seed for g in groups] == [100, 100, 101, 101, 102, 102]
 
 
 def test_paired_jobs_give_the_outcomes_of_single_jobs(baseline):

@@ -47,23 +47,21 @@ so that a small batch still spreads over every worker and the last groups end cl
 
 
 def paired_groups(jobs: Sequence[RunJob], workers: int) -> list[list[RunJob]]:
-    """Split ``jobs`` into groups of consecutive jobs with the same seed and scale, in order.
+    """Split ``jobs`` into groups of jobs with the same seed and scale.
 
     A worker runs a group's jobs one after another sharing the seed's draws
-    (:func:`sim.experiments.jobs.execute_paired_jobs`). Groups hold at most
+    (:func:`sim.experiments.jobs.execute_paired_jobs`). Jobs of one seed and scale are brought
+    together in their order wherever they are in ``jobs`` (the optimiser lists each mix's seeds in
+    turn), and the groups come in the order of their seeds' first job. Groups hold at most
     :data:`PAIRED_GROUP_MAX` jobs, and fewer when there are few jobs, so that each of ``workers``
     gets about :data:`GROUPS_PER_WORKER` groups or more. The jobs' results do not depend on the
     grouping.
     """
     size = max(1, min(PAIRED_GROUP_MAX, math.ceil(len(jobs) / (GROUPS_PER_WORKER * max(workers, 1)))))
-    groups: list[list[RunJob]] = []
+    by_seed: dict[tuple[int, float], list[RunJob]] = {}
     for job in jobs:
-        last = groups[-1] if groups else None
-        if last and len(last) < size and (last[0].seed, last[0].scale) == (job.seed, job.scale):
-            last.append(job)
-        else:
-            groups.append([job])
-    return groups
+        by_seed.setdefault((job.seed, job.scale), []).append(job)
+    return [same[start:start + size] for same in by_seed.values() for start in range(0, len(same), size)]
 
 
 def default_workers() -> int:
