@@ -146,3 +146,22 @@ def test_paired_jobs_give_the_outcomes_of_single_jobs(baseline):
     assert [o.files for o in paired] == [o.files for o in single]
     with pytest.raises(ValueError, match="one seed and scale"):
         execute_paired_jobs([jobs[0], RunJob("x", scenario, 1, SEED + 1, SCALE)], beside_others=False)
+
+
+def test_the_batch_memory_estimate_counts_the_kept_draws(baseline, tmp_path):
+    from sim.core.shared_draws import FOUNDER_BYTES, kept_bytes
+    from sim.experiments.resources import (
+        BASE_MEMORY_BYTES,
+        arrivals,
+        check_batch_resources,
+        run_memory_bytes,
+        shared_draws_bytes,
+    )
+
+    founders = arrivals(baseline, 1.0)
+    assert shared_draws_bytes(baseline, 1.0) == kept_bytes(founders, 60, DRAW_ROWS)
+    assert kept_bytes(founders, 60, DRAW_ROWS) > founders * FOUNDER_BYTES  # shocks kept at scale 1
+    assert kept_bytes(founders * 16, 60, DRAW_ROWS) == founders * 16 * FOUNDER_BYTES  # not at 16
+    memory, _ = check_batch_resources([(baseline, 1.0)] * 4, workers=2, out=tmp_path,
+                                      max_memory_gb=1e3, max_disk_gb=1e3)
+    assert memory == BASE_MEMORY_BYTES + 2 * (run_memory_bytes(baseline, 1.0) + shared_draws_bytes(baseline, 1.0))

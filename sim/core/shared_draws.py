@@ -34,10 +34,28 @@ from typing import Any
 
 import numpy as np
 
+FOUNDER_BYTES = 100
+"""Bytes of one kept founder's attributes (16 arrays of 1-8 bytes, 88 in all; rounded up)."""
 MAX_KEPT_SHOCK_BYTES = 256 * 2**20
 """assumption: memory a worker may spend on kept shocks (bytes; a performance setting, range
-64 MB-1 GB; results do not depend on it). A Putuo run at scale 1 keeps about 25 MB; a run that
-would need more than this computes its own shocks, as without sharing (scale 10 and up)."""
+64 MB-1 GB; results do not depend on it). A run whose shocks :func:`kept_bytes` estimates above
+this computes its own, as without sharing: for Putuo's baseline (700 founders a month, 60 months)
+above scale 4. Measured peak memory of a worker running two groups of six Putuo scenarios: 115 ->
+152 MB at scale 1, 183 -> 341 MB at scale 4 (the estimate: 60 and 239 MB more)."""
+
+
+def shock_bytes_per_slot_month(rows: int) -> int:
+    """Bytes kept per firm slot and month: ``rows`` float64 draws and the slot's column (int32)."""
+    return rows * 8 + 4
+
+
+def kept_bytes(founders: float, months: int, rows: int, max_shock_bytes: int = MAX_KEPT_SHOCK_BYTES) -> float:
+    """Memory a :class:`SharedDraws` holds for runs with ``founders`` arriving over ``months``
+    (bytes, an upper estimate): the founders, and the shocks if they fit the limit (slots grow
+    about linearly over a run, so it asks for about ``founders x months / 2`` slot-months).
+    """
+    shocks = founders * months / 2 * shock_bytes_per_slot_month(rows)
+    return founders * FOUNDER_BYTES + (shocks if shocks <= max_shock_bytes else 0.0)
 
 
 class KeptShocks:
@@ -78,7 +96,7 @@ class KeptShocks:
         columns, where = self._months.get(month, (None, None))
         size = int(slots.max()) + 1
         if where is None or where.size < size:  # more slots to map
-            grown = np.full(max(size, 0 if where is None else where.size), -1, dtype=np.int64)
+            grown = np.full(max(size, 0 if where is None else where.size), -1, dtype=np.int32)
             if where is not None:
                 grown[: where.size] = where
             where = grown
@@ -88,12 +106,12 @@ class KeptShocks:
             self._months[month] = (columns, where)
             return columns.take(at, axis=1)
         new = slots[missing] if columns is not None else slots
-        if self.bytes + new.size * (self.rows * 8 + 8) > self.max_bytes:
+        if self.bytes + new.size * shock_bytes_per_slot_month(self.rows) > self.max_bytes:
             return None
         fresh = np.empty((self.rows, new.size))
         compute(fresh, new)
         fresh.flags.writeable = False
-        self.bytes += new.size * (self.rows * 8 + 8)
+        self.bytes += new.size * shock_bytes_per_slot_month(self.rows)
         if columns is None:  # the month's first run: its columns are the kept ones
             where[slots] = np.arange(slots.size)
             self._months[month] = (fresh, where)
@@ -176,7 +194,7 @@ class SharedDraws:
         if a run of about ``slot_months`` (slots times months, summed over months) would need more
         than the memory allowed: such a run computes its own.
         """
-        if slot_months * (rows * 8 + 1) > self.max_shock_bytes:
+        if slot_months * shock_bytes_per_slot_month(rows) > self.max_shock_bytes:
             return None
         if self._shocks is None or self._shocks.key != key or self._shocks.rows != rows:
             self._shocks = KeptShocks(key, rows, self.max_shock_bytes)
@@ -191,4 +209,13 @@ class SharedDraws:
         return ArrivalReplay(self._arrivals, generators)
 
 
-__all__ = ["MAX_KEPT_SHOCK_BYTES", "ArrivalReplay", "KeptArrivals", "KeptShocks", "SharedDraws"]
+__all__ = [
+    "FOUNDER_BYTES",
+    "MAX_KEPT_SHOCK_BYTES",
+    "ArrivalReplay",
+    "KeptArrivals",
+    "KeptShocks",
+    "SharedDraws",
+    "kept_bytes",
+    "shock_bytes_per_slot_month",
+]

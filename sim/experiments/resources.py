@@ -61,6 +61,16 @@ def run_memory_bytes(scenario: Scenario, scale: float) -> float:
     return BASE_MEMORY_BYTES + MEMORY_PER_ARRIVAL_BYTES * arrivals(scenario, scale)
 
 
+def shared_draws_bytes(scenario: Scenario, scale: float) -> float:
+    """Estimated memory a batch worker keeps for the runs of one seed (bytes,
+    :func:`sim.core.shared_draws.kept_bytes`): about 25 MB for the Putuo baseline at scale 1.
+    """
+    from sim.core.firm_shocks import DRAW_ROWS
+    from sim.core.shared_draws import kept_bytes
+
+    return kept_bytes(arrivals(scenario, scale), scenario.period.n_months, DRAW_ROWS)
+
+
 def run_disk_bytes(scenario: Scenario, scale: float) -> float:
     """Estimated size of one stored batch run (bytes)."""
     return DISK_BASE_BYTES + DISK_PER_ARRIVAL_BYTES * arrivals(scenario, scale)
@@ -169,6 +179,8 @@ def check_batch_resources(
             sizes[key] = (run_memory_bytes(scenario, scale), run_disk_bytes(scenario, scale),
                           run_seconds(scenario, scale), scenario.name)
     per_run, _, _, largest = max(sizes[(id(s), k)] for s, k in runs)
+    # a worker keeps the draws its group of runs shares (sim.core.shared_draws)
+    per_run += max(shared_draws_bytes(s, k) for s, k in {(id(s), k): (s, k) for s, k in runs}.values())
     at_once = max(1, min(workers, len(runs)))
     memory = BASE_MEMORY_BYTES + at_once * per_run
     disk = sum(sizes[(id(s), k)][1] for s, k in runs)
@@ -200,4 +212,5 @@ __all__ = [
     "run_disk_bytes",
     "run_memory_bytes",
     "run_seconds",
+    "shared_draws_bytes",
 ]
