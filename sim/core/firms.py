@@ -68,6 +68,8 @@ class MonthAccount:
             moves (None: read from the population when needed).
         loss_months: Loss-making months in a row including this one, set when the account is
             closed (None: read from the population when needed).
+        cash_yuan: Cash after the month's account (and any emergency loans), set by
+            :meth:`FirmPopulation.leaving` (None: read from the population when needed).
     """
 
     idx: np.ndarray
@@ -82,6 +84,7 @@ class MonthAccount:
     exit_draw: np.ndarray | None = None
     productivity_deviation: np.ndarray | None = None
     loss_months: np.ndarray | None = None
+    cash_yuan: np.ndarray | None = None
     rent_due_yuan: np.ndarray = field(init=False)
     rent_discount_share: np.ndarray = field(init=False)
     _rent_due_per_person: tuple = field(init=False, repr=False)  # (discount share array, its value)
@@ -315,11 +318,13 @@ class FirmPopulation(FirmDealings):
             per_person_support: Public support per additional employee (yuan/month), per firm.
 
         Returns:
-            Boolean mask over ``account.idx``: True for firms that exit this month.
+            Boolean mask over ``account.idx``: True for firms that exit this month. The firms' cash
+            is kept on the account (:attr:`MonthAccount.cash_yuan`).
         """
         alive = account.idx
         b = self.behaviour
-        cash_out = self.cash[alive] < 0
+        account.cash_yuan = self.cash[alive]
+        cash_out = account.cash_yuan < 0
         # only founders past their patience and not out of cash weigh their prospects
         losses = self.loss_months[alive] if account.loss_months is None else account.loss_months
         weighing = np.flatnonzero(~cash_out & (losses >= b.voluntary_exit_loss_months))
@@ -406,6 +411,8 @@ class FirmPopulation(FirmDealings):
         per_person_support: np.ndarray,
         revenue_factor: np.ndarray,
         demand: np.ndarray,
+        employees: np.ndarray | None = None,
+        cash_yuan: np.ndarray | None = None,
     ) -> np.ndarray:
         """Move staff part of the way towards the planned size, as far as cash allows; returns the
         firms' new staff (persons).
@@ -416,12 +423,14 @@ class FirmPopulation(FirmDealings):
         (``shedding_adjustment_share`` of an excess) each month, rounding at random, and hires
         only while its cash covers ``hiring_cash_buffer_months`` of the enlarged costs. A firm
         losing money with less than a month's costs in cash also sheds that share of its staff.
-        ``hire_u`` holds the month's rounding uniforms of firms ``idx`` (element j for ``idx[j]``).
+        ``hire_u`` holds the month's rounding uniforms of firms ``idx`` (element j for ``idx[j]``);
+        ``employees`` (float) and ``cash_yuan``: the firms' staff and cash if the caller has them
+        (the month's account has), saving two gathers.
         """
         b = self.behaviour
-        current = self.employees[idx]
-        employees = current.astype(np.float64)
-        cash = self.cash[idx]
+        if employees is None:
+            employees = self.employees[idx].astype(np.float64)
+        cash = self.cash[idx] if cash_yuan is None else cash_yuan
         gross_cost = self.cost_per_person_yuan()
         target = self.planned_staff(idx, revenue_factor * self.planning_demand(demand), per_person_support)
         gap = target - employees
@@ -453,7 +462,7 @@ class FirmPopulation(FirmDealings):
         change = np.negative(np.maximum(sheds, 0.0, out=sheds))
         hiring = np.flatnonzero(hires > 0)
         change[hiring] = hires[hiring]
-        staff = current + change.astype(np.int32)
+        staff = (employees + change).astype(np.int32)  # whole numbers: the same as adding int32 changes
         self.employees[idx] = staff
         # only hiring firms can pass their peak (staff never exceeds it otherwise)
         grown = idx[hiring]

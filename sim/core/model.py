@@ -167,7 +167,12 @@ class StartupEcosystem(mesa.Model):
         self.bank.write_off(exits)
         pop.close(exits, self.clock.month)
         factor, demand = account.revenue_factor[staying], account.demand[staying]
-        staff = pop.hire_and_shed(survivors, draws[HIRE_ROW][staying], per_person_support[staying], factor, demand)
+        # the survivors' staff and cash as the account and the exit decision saw them (write-offs
+        # and closing touch only the exiting firms)
+        staff = pop.hire_and_shed(
+            survivors, draws[HIRE_ROW][staying], per_person_support[staying], factor, demand,
+            employees=account.employees[staying], cash_yuan=account.cash_yuan[staying],
+        )
         expected_revenue = factor * demand * pop.staff_power(staff)
         for programme in self.programmes:
             programme.annual_awards(survivors, expected_revenue)
