@@ -199,23 +199,27 @@ class Bank(mesa.Agent):
         s = self.settings
         need = self.loan_need_yuan(new_firms)
         market = self.market_rate_pct()
-        in_programme = firms.takes_up_support(new_firms) & terms.enabled
-        effective = np.where(in_programme, terms.borrower_rate_pct(self.lpr_pct(), market), market)
+        if terms.enabled:
+            in_programme = firms.takes_up_support(new_firms)
+            effective = np.where(in_programme, terms.borrower_rate_pct(self.lpr_pct(), market), market)
+            guaranteed = in_programme & terms.guarantee_available
+            limit = terms.loan_limit_yuan(firms.initial_employees[new_firms])
+            amount = np.where(in_programme, np.minimum(need, limit), need)
+        else:  # no public terms: every founder faces the market's rate and terms, without guarantee
+            in_programme = guaranteed = False
+            effective, amount = market, need
         base_logit = np.log(s.base_application_share / max(1 - s.base_application_share, 1e-9) + MIN_APPLICATION_ODDS)
         p_apply = 1.0 / (1.0 + np.exp(-(base_logit + s.rate_elasticity_per_pp * (market - effective))))
         applies = (need > 0) & (firms.u_loan_apply[new_firms] < p_apply)
         screened = firms.log_quality[new_firms] + s.screening_noise_sd * firms.bank_noise[new_firms]
-        guaranteed = in_programme & terms.guarantee_available
         secured = firms.has_collateral[new_firms] | guaranteed
         approved = applies & (screened > s.approval_threshold) & secured
-        limit = terms.loan_limit_yuan(firms.initial_employees[new_firms])
-        amount = np.where(in_programme, np.minimum(need, limit), need)
         term = s.loan_term_months
         if terms.enabled:
             term = np.where(in_programme, terms.term_months(firms.initial_employees[new_firms]), term)[approved]
+            guaranteed, in_programme = guaranteed[approved], in_programme[approved]
         self._disburse(
-            new_firms[approved], amount[approved], market, term,
-            guaranteed=guaranteed[approved], subsidised=in_programme[approved],
+            new_firms[approved], amount[approved], market, term, guaranteed=guaranteed, subsidised=in_programme,
         )
 
     def _disburse(
