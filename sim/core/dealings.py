@@ -116,10 +116,11 @@ class FirmDealings(FirmArrays):
         self.loan_month[idx] = month
         np.add.at(self.loan_disbursed_total, idx, amount_yuan)  # each slot once: as ``+=``, faster
         supported = idx[guaranteed | subsidised]
-        self.mark_supported(supported, month, self.programme_row("loan_interest_subsidy"))
-        # a start-up loan is taken when the firm opens; later ones (emergency loans) are not
-        opening = (self.start_month[supported] == month) & ~self.emergency_loan[supported]
-        self.startup_loan[supported[opening]] = True
+        if supported.size:  # none without the loan programme
+            self.mark_supported(supported, month, self.programme_row("loan_interest_subsidy"))
+            # a start-up loan is taken when the firm opens; later ones (emergency loans) are not
+            opening = (self.start_month[supported] == month) & ~self.emergency_loan[supported]
+            self.startup_loan[supported[opening]] = True
         self.loan_guaranteed[idx] = guaranteed
         self.loan_subsidised[idx] = subsidised
         np.add.at(self.cash, idx, amount_yuan)
