@@ -173,9 +173,11 @@ class StartupEcosystem(mesa.Model):
             survivors, draws[HIRE_ROW][staying], per_person_support[staying], factor, demand,
             employees=account.employees[staying], cash_yuan=account.cash_yuan[staying],
         )
-        expected_revenue = factor * demand * pop.staff_power(staff)
-        for programme in self.programmes:
-            programme.annual_awards(survivors, expected_revenue)
+        awarding = [p for p in self.programmes if p.awards_due()]
+        if awarding:  # the survivors' expected revenue only in a month with awards
+            expected_revenue = factor * demand * pop.staff_power(staff)
+            for programme in awarding:
+                programme.annual_awards(survivors, expected_revenue)
         year = self.clock.year
         self.high_tech_by_year[year] = self.high_tech_by_year.get(year, 0) + pop.mark_high_tech(
             survivors, self.clock.month, staff

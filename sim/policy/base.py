@@ -345,8 +345,15 @@ class Programme(mesa.Agent):
     def emergency_measures(self, idx: np.ndarray, monthly_cost_yuan: np.ndarray) -> None:
         """Measures for live firms in the months of a relief-package shock."""
 
+    def awards_due(self) -> bool:
+        """Whether :meth:`annual_awards` may award anything this month (the model computes the
+        survivors' expected revenue, and calls the hook, only then): by default whenever the
+        programme has awards; a programme that awards once a year narrows it to its award month.
+        """
+        return type(self).annual_awards is not Programme.annual_awards
+
     def annual_awards(self, survivors: np.ndarray, expected_revenue_yuan: np.ndarray) -> None:
-        """Month's end, after exits and hiring: award grants (the programme checks its month)."""
+        """Month's end, after exits and hiring: award grants (called when :meth:`awards_due`)."""
 
     def end_month(self) -> None:
         """Last thing each month."""

@@ -36,11 +36,15 @@ class GrowthGrantProgramme(Programme):
             "award_rounds": self.award_rounds,
         }
 
+    def awards_due(self) -> bool:
+        """In the award month, when enabled."""
+        return self.enabled and self.ctx.clock.calendar_month == self.settings.award_month
+
     def annual_awards(self, survivors: np.ndarray, expected_revenue_yuan: np.ndarray) -> None:
         """Select and pay this year's grantees (in the award month)."""
         alive_idx = survivors
         clock = self.ctx.clock
-        if not self.enabled or clock.calendar_month != self.settings.award_month:
+        if not self.awards_due():
             return
         pop = self.firms
         s = self.settings

@@ -49,9 +49,13 @@ class RdProjectProgramme(Programme):
         investment = s.investment_share_of_revenue * MONTHS_PER_YEAR * expected_revenue_yuan
         return np.minimum(s.support_share * investment, s.max_support_yuan)
 
+    def awards_due(self) -> bool:
+        """In the award month, when enabled."""
+        return self.enabled and self.ctx.clock.calendar_month == self.settings.award_month
+
     def annual_awards(self, survivors: np.ndarray, expected_revenue_yuan: np.ndarray) -> None:
         """Pay this year's recognised projects in the award month (survivors in founding order)."""
-        if not self.enabled or self.ctx.clock.calendar_month != self.settings.award_month:
+        if not self.awards_due():
             return
         draws = self.ctx.streams[self.name].random(self.firms.n)
         with_project = self.eligible(survivors) & (draws[survivors] < self.settings.project_share)
