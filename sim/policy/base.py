@@ -214,9 +214,9 @@ class Programme(mesa.Agent):
         Returns:
             What each firm is paid (yuan).
         """
-        requested = np.maximum(np.asarray(requested_yuan, dtype=np.float64), 0.0)
         if not self.enabled or idx.size == 0:
             return np.zeros(idx.size)
+        requested = np.maximum(np.asarray(requested_yuan, dtype=np.float64), 0.0)
         total = requested.sum()
         allowance = self.month_allowance_yuan()
         if total <= allowance:
@@ -248,9 +248,9 @@ class Programme(mesa.Agent):
         Returns:
             What each firm is paid (yuan); firms after the money ran out get nothing.
         """
-        requested = np.maximum(np.asarray(requested_yuan, dtype=np.float64), 0.0)
         if not self.enabled or idx.size == 0:
             return np.zeros(idx.size)
+        requested = np.maximum(np.asarray(requested_yuan, dtype=np.float64), 0.0)
         available = self.month_allowance_yuan() if paced else self.remaining_budget_yuan()
         within = np.cumsum(requested) <= available + BUDGET_TOLERANCE_YUAN
         paid = np.where(within, requested, 0.0)
@@ -268,9 +268,9 @@ class Programme(mesa.Agent):
         Returns:
             What each firm's contract paid (yuan).
         """
-        owed = np.maximum(np.asarray(owed_yuan, dtype=np.float64), 0.0)
         if not self.enabled or idx.size == 0:
             return np.zeros(idx.size)
+        owed = np.maximum(np.asarray(owed_yuan, dtype=np.float64), 0.0)
         return self._book(idx, owed, to_cash=False, contract=True)
 
     # ----------------------------------------------------------------- hooks

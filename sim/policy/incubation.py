@@ -222,8 +222,8 @@ class IncubationProgramme(Programme):
         return s.application_share * s.place_rent_discount * rent * 12.0
 
     def tenants_count(self) -> int:
-        """Firms incubated now."""
-        return int(self.firms.tenants().size)
+        """Firms incubated now (none without the programme)."""
+        return int(self.firms.tenants().size) if self.enabled else 0
 
 
 def best_first(candidates: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:

@@ -58,6 +58,8 @@ class StartupSubsidyProgramme(Programme):
 
     def pay_at_admission(self, admitted: np.ndarray) -> None:
         """Start-up capital subsidy in cash to firms admitted to an incubation base."""
+        if not self.enabled or admitted.size == 0:
+            return
         self.pay_first_come(
             admitted, np.full(admitted.size, self.settings.startup_capital_subsidy_yuan), to_cash=True
         )
