@@ -59,10 +59,12 @@ class FirmDealings(FirmArrays):
         self.trained[idx] = True
         self.mark_supported(idx, month, self.programme_row("training"))
         self.log_boost[idx] += log_productivity_gain
+        self._boosted = True
 
     def raise_productivity(self, idx: np.ndarray, log_productivity_gain: float) -> None:
         """A lasting gain in the log productivity of firms ``idx`` (funded R&D, each at most once)."""
         self.log_boost[idx] += log_productivity_gain
+        self._boosted = True
 
     def record_grant(self, idx: np.ndarray, kind: int, month: int) -> None:
         """Firms ``idx`` receive a growth grant of type ``kind`` (see the firm table's ``grant_type``)."""

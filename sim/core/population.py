@@ -169,6 +169,9 @@ class FirmArrays:
         self._staff_power = np.zeros(0)
         self._ramp = np.zeros(0)
         self._age_memo: tuple = (None, NOT_SET, None)
+        # whether any firm has a lasting productivity gain (log_boost not all zero), set by the
+        # dealings that add one (training, funded R&D, grants): until then revenue skips log_boost
+        self._boosted = False
 
     # ------------------------------------------------------------------ arrays
     def _grow(self, needed: int) -> None:
@@ -380,8 +383,12 @@ class FirmArrays:
         (``self.log_quality[idx]``), saving a gather.
         """
         ramp = self.ramp_share(self.age_months(idx, month))
-        factor = (self.log_quality[idx] if log_quality is None else log_quality) + self.log_boost[idx]
-        factor += extra_log_productivity
+        log_quality = self.log_quality[idx] if log_quality is None else log_quality
+        if self._boosted:
+            factor = log_quality + self.log_boost[idx]
+            factor += extra_log_productivity
+        else:  # log_boost all zero: adding it changes no exponent (at most the sign of a zero)
+            factor = log_quality + extra_log_productivity
         np.exp(factor, out=factor)
         np.multiply(self.revenue_scale(), factor, out=factor)
         factor *= ramp
