@@ -90,6 +90,8 @@ class StartupEcosystem(mesa.Model):
         self.month_labels = month_range(scenario.period.start, scenario.period.end)
         self.clock = Clock(month=self.first_month, t=0)
         self.demand = demand_index(scenario, self.first_month, self.n_months)
+        # months in which every sector sees the same demand (outside shocks): no lookup by sector
+        self._demand_alike = (self.demand == self.demand[:, :1]).all(axis=1).tolist()
         self.relief = relief_months(scenario, self.first_month, self.n_months)
         self.entry = registration_index(scenario, self.first_month, self.n_months)
         expected = scenario.population.arrivals_per_month * self.scale * self.n_months
@@ -250,7 +252,11 @@ class StartupEcosystem(mesa.Model):
             gain = programme.log_productivity_bonus(alive)
             if gain is not None:
                 bonus = bonus + gain
-        demand = self.demand[self.clock.t][pop.sector[alive].astype(np.intp)]  # intp: int8 indices are cast slowly
+        t = self.clock.t
+        if self._demand_alike[t]:
+            demand = np.full(alive.size, self.demand[t, 0])
+        else:
+            demand = self.demand[t][pop.sector[alive].astype(np.intp)]  # intp: int8 indices are cast slowly
         account = pop.open_account(alive, draws, bonus, demand, self.clock.month)
         support = sum_given((p.pay_monthly(account) for p in self._monthly_order), alive.size)
         interest, principal = self.bank.service_loans(alive)
