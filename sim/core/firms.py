@@ -400,7 +400,7 @@ class FirmPopulation(FirmDealings):
         self.end_incubation(exits)
         self.exit_month[exits] = month
 
-    def planning_demand(self, demand: np.ndarray) -> np.ndarray:
+    def planning_demand(self, demand: np.ndarray | float) -> np.ndarray | float:
         """Demand firms plan staff for: only part of a shock's fall is expected to last."""
         return 1.0 - self.behaviour.staffing_shock_pass_through * (1.0 - demand)
 
@@ -410,7 +410,7 @@ class FirmPopulation(FirmDealings):
         hire_u: np.ndarray,
         per_person_support: np.ndarray,
         revenue_factor: np.ndarray,
-        demand: np.ndarray,
+        demand: np.ndarray | float,
         employees: np.ndarray | None = None,
         cash_yuan: np.ndarray | None = None,
     ) -> np.ndarray:
@@ -423,7 +423,8 @@ class FirmPopulation(FirmDealings):
         (``shedding_adjustment_share`` of an excess) each month, rounding at random, and hires
         only while its cash covers ``hiring_cash_buffer_months`` of the enlarged costs. A firm
         losing money with less than a month's costs in cash also sheds that share of its staff.
-        ``hire_u`` holds the month's rounding uniforms of firms ``idx`` (element j for ``idx[j]``);
+        ``hire_u`` holds the month's rounding uniforms of firms ``idx`` (element j for ``idx[j]``),
+        ``demand`` their sectors' demand index (one number when every sector's is the same);
         ``employees`` (float) and ``cash_yuan``: the firms' staff and cash if the caller has them
         (the month's account has), saving two gathers.
         """

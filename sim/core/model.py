@@ -168,7 +168,8 @@ class StartupEcosystem(mesa.Model):
             self.firm_shocks.prepare(survivors, self.clock.month + 1)
         self.bank.write_off(exits)
         pop.close(exits, self.clock.month)
-        factor, demand = account.revenue_factor[staying], account.demand[staying]
+        factor = account.revenue_factor[staying]
+        demand = self.demand[t, 0] if self._demand_alike[t] else account.demand[staying]  # one for all, or by sector
         # the survivors' staff and cash as the account and the exit decision saw them (write-offs
         # and closing touch only the exiting firms)
         staff = pop.hire_and_shed(
