@@ -161,6 +161,20 @@ def test_training_and_incubation_mark_the_founder_supported_by_their_programme_a
     assert firms.log_boost[0] == pytest.approx(0.07)
 
 
+@pytest.mark.parametrize("gain", ["train", "raise_productivity"])
+def test_a_lasting_productivity_gain_raises_the_revenue_of_that_firm_only(gain):
+    firms = population(2)
+    idx = np.arange(2)
+    before = firms.revenue_factor(idx, MONTH)
+    if gain == "train":
+        firms.train(np.array([0]), MONTH, 0.05)
+    else:
+        firms.raise_productivity(np.array([0]), 0.05)
+    after = firms.revenue_factor(idx, MONTH)
+    assert after[0] == pytest.approx(before[0] * np.exp(0.05), rel=1e-12)
+    assert after[1] == before[1]
+
+
 def factor_for(firms: FirmPopulation, target: float, planned_demand: float = 1.0) -> float:
     """Revenue factor at which a growth-oriented firm without support plans ``target`` persons."""
     beta = firms.behaviour.returns_to_scale

@@ -405,3 +405,14 @@ def test_rent_relief_expects_incubation_only_if_it_is_on_and_a_disabled_programm
     off.start_month()
     off.pay_monthly(account_of(firms))
     assert off.monthly_record() == {"rent_waived_yuan": 0.0}
+
+
+def test_awards_are_due_by_default_only_for_programmes_that_award():
+    from sim.policy.base import Programme
+
+    class Awarding(Programme):
+        def annual_awards(self, survivors, expected_revenue_yuan):
+            """Awards something."""
+
+    assert Awarding.awards_due(Awarding.__new__(Awarding))
+    assert not Programme.awards_due(Programme.__new__(Programme))
