@@ -46,7 +46,7 @@ GROUPS_PER_WORKER = 4
 so that a small batch still spreads over every worker and the last groups end close together."""
 
 
-def paired_groups(jobs: Sequence[RunJob], workers: int) -> list[list[RunJob]]:
+def paired_groups(jobs: Sequence[RunJob], workers: int | None) -> list[list[RunJob]]:
     """Split ``jobs`` into groups of jobs with the same seed and scale.
 
     A worker runs a group's jobs one after another sharing the seed's draws
@@ -54,10 +54,14 @@ def paired_groups(jobs: Sequence[RunJob], workers: int) -> list[list[RunJob]]:
     together in their order wherever they are in ``jobs`` (the optimiser lists each mix's seeds in
     turn), and the groups come in the order of their seeds' first job. Groups hold at most
     :data:`PAIRED_GROUP_MAX` jobs, and fewer when there are few jobs, so that each of ``workers``
-    gets about :data:`GROUPS_PER_WORKER` groups or more. The jobs' results do not depend on the
-    grouping.
+    gets about :data:`GROUPS_PER_WORKER` groups or more. ``workers=None``: the jobs run in this
+    process, one at a time, each outcome handed on as it comes, so a seed's jobs make one group.
+    The jobs' results do not depend on the grouping.
     """
-    size = max(1, min(PAIRED_GROUP_MAX, math.ceil(len(jobs) / (GROUPS_PER_WORKER * max(workers, 1)))))
+    if workers is None:
+        size = max(1, len(jobs))
+    else:
+        size = max(1, min(PAIRED_GROUP_MAX, math.ceil(len(jobs) / (GROUPS_PER_WORKER * max(workers, 1)))))
     by_seed: dict[tuple[int, float], list[RunJob]] = {}
     for job in jobs:
         by_seed.setdefault((job.seed, job.scale), []).append(job)
@@ -96,7 +100,7 @@ def _iter_serial(jobs: Sequence[RunJob]) -> Iterator[tuple[RunJob, RunOutcome]]:
     from sim.core.shared_draws import SharedDraws
     from sim.experiments.jobs import execute_job
 
-    for group in paired_groups(jobs, 1):
+    for group in paired_groups(jobs, None):
         shared = SharedDraws(group[0].seed)
         for job in group:
             yield job, execute_job(job, shared)

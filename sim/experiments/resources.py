@@ -176,11 +176,10 @@ def check_batch_resources(
     for scenario, scale in runs:
         key = (id(scenario), scale)
         if key not in sizes:
-            sizes[key] = (run_memory_bytes(scenario, scale), run_disk_bytes(scenario, scale),
-                          run_seconds(scenario, scale), scenario.name)
+            # a worker also keeps the draws its group of runs shares (sim.core.shared_draws)
+            memory = run_memory_bytes(scenario, scale) + shared_draws_bytes(scenario, scale)
+            sizes[key] = (memory, run_disk_bytes(scenario, scale), run_seconds(scenario, scale), scenario.name)
     per_run, _, _, largest = max(sizes[(id(s), k)] for s, k in runs)
-    # a worker keeps the draws its group of runs shares (sim.core.shared_draws)
-    per_run += max(shared_draws_bytes(s, k) for s, k in {(id(s), k): (s, k) for s, k in runs}.values())
     at_once = max(1, min(workers, len(runs)))
     memory = BASE_MEMORY_BYTES + at_once * per_run
     disk = sum(sizes[(id(s), k)][1] for s, k in runs)
