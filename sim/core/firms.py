@@ -372,20 +372,31 @@ class FirmPopulation(FirmDealings):
         """
         b = self.behaviour
         gross_cost = self.cost_per_person_yuan()
-        net_cost = np.maximum(gross_cost - per_person_support, MIN_NET_COST_YUAN)
+        # (returns_to_scale x productivity / gross cost) ** (1 / (1 - returns_to_scale)), in place
+        market = np.multiply(productivity, b.returns_to_scale)
+        market /= gross_cost
         with np.errstate(over="ignore"):
-            market = np.power(b.returns_to_scale * productivity / gross_cost, 1.0 / (1.0 - b.returns_to_scale))
+            np.power(market, 1.0 / (1.0 - b.returns_to_scale), out=market)
         # (net / gross) ** elasticity, only where support lowers the cost (elsewhere exactly 1)
-        if np.ndim(net_cost) == 0:
+        if np.ndim(per_person_support) == 0:
+            net_cost = np.maximum(gross_cost - per_person_support, MIN_NET_COST_YUAN)
             market = market * np.power(net_cost / gross_cost, b.labour_demand_elasticity)
         else:
-            supported = np.flatnonzero(net_cost != gross_cost)
+            # without support the net cost is the gross cost (when that is above the floor): only the
+            # supported firms are looked at
+            if gross_cost >= MIN_NET_COST_YUAN:
+                some = np.flatnonzero(per_person_support != 0)
+            else:
+                some = np.arange(market.size)
+            net_cost = np.maximum(gross_cost - per_person_support[some], MIN_NET_COST_YUAN)
+            lowered = net_cost != gross_cost
+            supported = some[lowered]
             if supported.size:
-                market[supported] *= np.power(net_cost[supported] / gross_cost, b.labour_demand_elasticity)
+                market[supported] *= np.power(net_cost[lowered] / gross_cost, b.labour_demand_elasticity)
         # at most NUMERICAL_MAX_STAFF, and lifestyle_max_staff for the others: a cap looked up by orientation
         # (taking from a uint8 view of the flags is cheaper than a boolean gather and np.where)
         caps = np.array([min(b.lifestyle_max_staff, NUMERICAL_MAX_STAFF), NUMERICAL_MAX_STAFF])
-        return np.minimum(market, caps.take(self.growth_oriented.view(np.uint8).take(idx)))
+        return np.minimum(market, caps.take(self.growth_oriented.view(np.uint8).take(idx)), out=market)
 
     def close(self, exits: np.ndarray, month: int) -> None:
         """Close firms ``exits`` (their loans settled first by the bank) and record why: out of cash,
