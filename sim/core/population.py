@@ -403,7 +403,9 @@ class FirmArrays:
 
     def monthly_cost_yuan(self, employees: np.ndarray) -> np.ndarray:
         """Gross monthly costs of a firm with ``employees`` staff (yuan)."""
-        return self.cost_per_person_yuan() * employees + self.scenario.behaviour.fixed_cost_yuan_month
+        cost = np.multiply(employees, self.cost_per_person_yuan())  # in place below: an array, or a numpy number
+        cost += self.scenario.behaviour.fixed_cost_yuan_month
+        return cost
 
     def expected_start_cost_yuan(self, idx: np.ndarray) -> np.ndarray:
         """A founder's expected first-year gross costs at the initial size (yuan)."""
