@@ -325,10 +325,15 @@ class FirmPopulation(FirmDealings):
         b = self.behaviour
         account.cash_yuan = self.cash[alive]
         cash_out = account.cash_yuan < 0
-        # only founders past their patience and not out of cash weigh their prospects
+        # only founders past their patience (the fewer) and not out of cash weigh their prospects
         losses = self.loss_months[alive] if account.loss_months is None else account.loss_months
-        weighing = np.flatnonzero(~cash_out & (losses >= b.voluntary_exit_loss_months))
-        voluntary = np.zeros(alive.size, dtype=bool)
+        weighing = np.flatnonzero(losses >= b.voluntary_exit_loss_months)
+        weighing = weighing[~cash_out[weighing]]
+        # firms out of cash, those whose founder leaves for other reasons, and (below) those with poor prospects
+        leaving = cash_out
+        if account.exit_draw is not None:
+            leaving = np.less(account.exit_draw, self.non_economic_exit_quantile())
+            leaving |= cash_out
         if weighing.size:
             deviation = account.productivity_deviation
             forecast = self.forecast_revenue_factor(
@@ -341,10 +346,8 @@ class FirmPopulation(FirmDealings):
             expected_profit = (
                 forecast * demand * np.power(size, b.returns_to_scale) - net_cost * size - b.fixed_cost_yuan_month
             )
-            voluntary[weighing] = expected_profit < 0
-        if account.exit_draw is None:
-            return cash_out | voluntary
-        return cash_out | voluntary | (account.exit_draw < self.non_economic_exit_quantile())
+            leaving[weighing[expected_profit < 0]] = True
+        return leaving
 
     def non_economic_exit_quantile(self) -> float:
         """Standard normal quantile of the monthly chance of a non-economic exit (-inf at zero),

@@ -334,7 +334,7 @@ class FirmArrays:
         memo_idx, memo_month, memo_age = self._age_memo
         if idx is memo_idx and month == memo_month:
             return memo_age
-        age = month - self.start_month[idx]
+        age = np.subtract(month, self.start_month[idx], dtype=np.intp)  # intp: looked up in tables without a cast
         self._age_memo = (idx, month, age)
         return age
 
