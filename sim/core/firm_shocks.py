@@ -124,7 +124,9 @@ class FirmShocks:
             fresh *= _word(_GAMMA)
             fresh += _word(self.key)
             self._slot_hash = np.concatenate([self._slot_hash, mix(fresh)])
-        return np.take(self._slot_hash, slots, out=out)
+        # every slot is in the table (extended above): with mode "clip" numpy writes into ``out``
+        # directly, with the default "raise" it gathers into a buffer first (at 16x 0.64 against 0.38 ms)
+        return np.take(self._slot_hash, slots, out=out, mode="clip")
 
     def prepare(self, slots: np.ndarray, month: int) -> None:
         """Start computing the shocks of firm ``slots`` in ``month`` in a background thread
