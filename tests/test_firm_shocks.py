@@ -166,3 +166,23 @@ def test_an_error_in_the_look_ahead_thread_reaches_the_caller(lookahead, monkeyp
     with pytest.raises(FloatingPointError, match="broken on purpose"):
         generator.draws(np.arange(100, dtype=np.int64), MONTH)
 
+
+
+def test_runs_keeping_a_seeds_shocks_draw_what_a_run_alone_draws():
+    from sim.core.shared_draws import KeptShocks
+
+    key = shocks(7).key
+    kept = KeptShocks(key, DRAW_ROWS)
+    first, later = FirmShocks(key, kept), FirmShocks(key, kept)
+    few, more = np.array([0, 3, 7], dtype=np.int64), np.array([0, 2, 3, 7, 9], dtype=np.int64)
+    got = first.draws(few, MONTH)
+    np.testing.assert_array_equal(got, monthly_draws(first, few, MONTH))
+    assert not got.flags.writeable  # the kept columns themselves
+    # the later run takes the kept columns of 0, 3 and 7 and computes 2 and 9 (kept as well)
+    np.testing.assert_array_equal(later.draws(more, MONTH), monthly_draws(later, more, MONTH))
+    np.testing.assert_array_equal(first.draws(more[::-1], MONTH), monthly_draws(first, more[::-1], MONTH))
+    # past the memory limit the run computes its shocks itself, the same values
+    limited = FirmShocks(key, KeptShocks(key, DRAW_ROWS, max_bytes=0))
+    got = limited.draws(more, MONTH + 1)
+    assert got.flags.writeable
+    np.testing.assert_array_equal(got, monthly_draws(limited, more, MONTH + 1))

@@ -374,7 +374,7 @@ def test_free_places_go_to_each_bases_first_graduates_and_discounts_follow_the_p
     np.testing.assert_allclose(tight.pay_monthly(account_of(firms)), np.full(4, 0.25 * RENT))
 
 
-def test_one_base_a_tenant_without_discount_and_a_disabled_programme_leave_the_rent_due():
+def test_one_base_a_tenant_without_discount_and_a_disabled_programme_leave_the_rent_due_and_count_no_tenants():
     ctx, firms = world([{"staff": 1, "founder_type": YOUNG_GRADUATE}, {"staff": 1}])
     programme = incubation(ctx, initial_bases=1, place_rent_discount=0.0, free_place_share_graduates=0.0,
                            services_subsidy_yuan_per_place_month=0.0)
@@ -384,9 +384,11 @@ def test_one_base_a_tenant_without_discount_and_a_disabled_programme_leave_the_r
     assert programme.pay_monthly(account).tolist() == [0.0, 0.0]
     assert account.rent_due_yuan.tolist() == [RENT, RENT]
     assert programme.run_counts() == {"incubation_bases": 1}
+    assert programme.monthly_record() == {"incubated_firms": 2, "incubation_bases": 1}
     off = incubation(ctx, enabled=False)
     account = account_of(firms)
     assert off.pay_monthly(account) is None and account.rent_due_yuan.tolist() == [RENT, RENT]
+    assert off.monthly_record()["incubated_firms"] == 0  # no tenants counted without the programme
     none_open = incubation(ctx, initial_bases=0)
     none_open.start_month()
     assert none_open.pay_monthly(account_of(firms)).tolist() == [0.0, 0.0]
