@@ -228,10 +228,10 @@ def test_monkeypatched_failure_in_process(files, tmp_path, monkeypatch):
 
     real = jobs.simulate
 
-    def flaky(scenario, seed=0, scale=1.0, shared=None):
+    def flaky(scenario, seed=0, scale=1.0, shared=None, firm_columns=None):
         if seed == replication_seeds(0, 2)[1]:
             raise RuntimeError("disk on fire\nsecond line")
-        return real(scenario, seed=seed, scale=scale, shared=shared)
+        return real(scenario, seed=seed, scale=scale, shared=shared, firm_columns=firm_columns)
 
     monkeypatch.setattr(jobs, "simulate", flaky)
     summary = run_batch(files[:1], 2, tmp_path / "flaky", workers=1, scale=SCALE, progress=False)

@@ -45,6 +45,28 @@ def test_resuming_a_metrics_only_batch_with_tables_redoes_the_runs(tmp_path):
     assert len(BatchStore(out).firms()) > 0
 
 
+def test_a_run_keeping_only_the_metrics_columns_has_the_same_metrics_and_columns():
+    """simulate(firm_columns=()) computes only the firm columns the metrics read: the same values,
+    the same metrics, in the table's order; an unknown column is refused."""
+    from sim.experiments.metrics import METRIC_FIRM_COLUMNS
+    from sim.experiments.simulate import simulate
+
+    scenario = load_scenario(FILES[0])
+    full = simulate(scenario, seed=3, scale=SCALE)
+    lean = simulate(scenario, seed=3, scale=SCALE, firm_columns=())
+    assert lean.metrics == full.metrics
+    assert list(lean.firm_columns) == [name for name in full.firm_columns if name in METRIC_FIRM_COLUMNS]
+    assert set(lean.firm_columns) == set(METRIC_FIRM_COLUMNS)
+    for name, column in lean.firm_columns.items():
+        np.testing.assert_array_equal(getattr(column, "codes", column), getattr(full.firm_columns[name], "codes",
+                                                                              full.firm_columns[name]))
+    some = simulate(scenario, seed=3, scale=SCALE, firm_columns=("support_training_yuan", "support_total_yuan"))
+    np.testing.assert_array_equal(some.firm_columns["support_total_yuan"], full.firm_columns["support_total_yuan"])
+    assert "support_incubation_yuan" not in some.firm_columns
+    with pytest.raises(KeyError, match="no_such_column"):
+        simulate(scenario, seed=3, scale=SCALE, firm_columns=("no_such_column",))
+
+
 def grouped_model(X: np.ndarray) -> np.ndarray:
     """Parameters a and b act only together (group g1); c alone (g2); d not at all (g3)."""
     return 4.0 * X[:, 0] * X[:, 1] + 1.0 * X[:, 2] + 0.0 * X[:, 3]

@@ -175,10 +175,10 @@ def test_case3_out_of_memory_in_a_run_is_a_failed_run(tmp_path, monkeypatch):
     jobs = batch_jobs([scenario], 3, 0, float(SCALE))
     real = jobs_module.simulate
 
-    def simulate_or_oom(scenario, seed, scale, shared=None):
+    def simulate_or_oom(scenario, seed, scale, shared=None, firm_columns=None):
         if seed == jobs[1].seed:
             raise MemoryError()
-        return real(scenario, seed=seed, scale=scale)
+        return real(scenario, seed=seed, scale=scale, firm_columns=firm_columns)
 
     monkeypatch.setattr(jobs_module, "simulate", simulate_or_oom)
     outcome = execute_job(jobs[1])

@@ -17,6 +17,7 @@ Sectors (:data:`SECTORS`): technology / R&D services, business services, consume
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -412,12 +413,20 @@ class FirmArrays:
         return 12.0 * self.monthly_cost_yuan(self.initial_employees[idx])
 
     # ------------------------------------------------------------------ tables
-    def firm_columns(self, month_labels: list[str], start_month: int) -> dict[str, np.ndarray | CodedColumn]:
+    def firm_columns(
+        self, month_labels: list[str], start_month: int, names: Collection[str] | None = None,
+    ) -> dict[str, np.ndarray | CodedColumn]:
         """The firm table's columns as numpy arrays, one row per registered firm (see README).
 
         Categorical columns (months, exit reason, founder type, sector, grant type) are
         :class:`CodedColumn` s; :meth:`firm_table` makes the pandas table of them, and the metrics
         and the Parquet writer read them without pandas.
+
+        Args:
+            month_labels: The run's months as "YYYY-MM" labels.
+            start_month: Absolute month of the first label.
+            names: Only these columns, in the table's order (None: every column). A metrics-only
+                run computes just the columns its metrics read.
         """
         idx = np.flatnonzero(self.registered[: self.n])
         months = tuple(month_labels)
@@ -426,47 +435,59 @@ class FirmArrays:
             """Months as ordered codes into the "YYYY-MM" labels (-1 where not set)."""
             return CodedColumn(np.where(values == NOT_SET, -1, values - start_month), months, ordered=True)
 
-        columns: dict[str, np.ndarray | CodedColumn] = {
-            "firm_id": idx.astype(np.int64),
-            "start_month": label(self.start_month[idx]),
-            "exit_month": label(self.exit_month[idx]),
-            "censored": ~(self.exit_month[idx] != NOT_SET),
-            "lifetime_months": self.lifetime_months(idx, start_month + len(month_labels) - 1),
-            "exit_reason": CodedColumn(
+        # each column as a function: only the columns asked for are computed
+        makers: dict[str, Callable[[], np.ndarray | CodedColumn]] = {
+            "firm_id": lambda: idx.astype(np.int64),
+            "start_month": lambda: label(self.start_month[idx]),
+            "exit_month": lambda: label(self.exit_month[idx]),
+            "censored": lambda: ~(self.exit_month[idx] != NOT_SET),
+            "lifetime_months": lambda: self.lifetime_months(idx, start_month + len(month_labels) - 1),
+            "exit_reason": lambda: CodedColumn(
                 np.where(self.exit_reason[idx] < 0, 0, self.exit_reason[idx] + 1),
                 ("alive", "cash_out", "voluntary", "non_economic"),
             ),
-            "founder_type": CodedColumn(self.founder_type[idx], FOUNDER_TYPES),
-            "sector": CodedColumn(self.sector[idx], SECTORS),
-            "log_quality_at_entry": self.log_quality_entry[idx],
-            "own_capital_yuan": self.own_capital[idx],
-            "collateral": self.has_collateral[idx],
-            "trained": self.trained[idx],
-            "incubated": self.ever_incubated[idx],
-            "loan": self.loan_disbursed_total[idx] > 0,
-            "loan_yuan": self.loan_disbursed_total[idx],
-            "loan_guaranteed": self.loan_guaranteed[idx],
-            "startup_loan": self.startup_loan[idx],
-            "loan_defaulted": self.loan_defaulted[idx],
-            "emergency_loan": self.emergency_loan[idx],
-            "grant_type": CodedColumn(
+            "founder_type": lambda: CodedColumn(self.founder_type[idx], FOUNDER_TYPES),
+            "sector": lambda: CodedColumn(self.sector[idx], SECTORS),
+            "log_quality_at_entry": lambda: self.log_quality_entry[idx],
+            "own_capital_yuan": lambda: self.own_capital[idx],
+            "collateral": lambda: self.has_collateral[idx],
+            "trained": lambda: self.trained[idx],
+            "incubated": lambda: self.ever_incubated[idx],
+            "loan": lambda: self.loan_disbursed_total[idx] > 0,
+            "loan_yuan": lambda: self.loan_disbursed_total[idx],
+            "loan_guaranteed": lambda: self.loan_guaranteed[idx],
+            "startup_loan": lambda: self.startup_loan[idx],
+            "loan_defaulted": lambda: self.loan_defaulted[idx],
+            "emergency_loan": lambda: self.emergency_loan[idx],
+            "grant_type": lambda: CodedColumn(
                 np.where(self.grant_type[idx] < 0, 0, self.grant_type[idx] + 1), ("none", "innovation", "technology")
             ),
-            "high_tech": self.high_tech_month[idx] != NOT_SET,
-            "little_giant": self.little_giant_month[idx] != NOT_SET,
-            "first_support_month": label(self.first_support_month[idx]),
-            "loan_month": label(self.loan_month[idx]),
-            "grant_month": label(self.grant_month[idx]),
-            "initial_employees": self.initial_employees[idx],
-            "employees": np.where(self.alive[idx], self.employees[idx], 0),
-            "peak_employees": self.peak_employees[idx],
+            "high_tech": lambda: self.high_tech_month[idx] != NOT_SET,
+            "little_giant": lambda: self.little_giant_month[idx] != NOT_SET,
+            "first_support_month": lambda: label(self.first_support_month[idx]),
+            "loan_month": lambda: label(self.loan_month[idx]),
+            "grant_month": lambda: label(self.grant_month[idx]),
+            "initial_employees": lambda: self.initial_employees[idx],
+            "employees": lambda: np.where(self.alive[idx], self.employees[idx], 0),
+            "peak_employees": lambda: self.peak_employees[idx],
         }
-        support = [row[idx] for row in self.support_yuan]  # row views: 1-D indexing is faster
-        for name, column in zip(PROGRAMMES, support, strict=True):
-            columns[f"support_{name}_yuan"] = column
-        columns["support_total_yuan"] = pairwise_row_sum(support)
-        columns["helped"] = self.helped(idx)
-        columns["helped_narrow"] = self.helped_narrow(idx)
+        support_names = [f"support_{name}_yuan" for name in PROGRAMMES]
+        every = [*makers, *support_names, "support_total_yuan", "helped", "helped_narrow"]
+        wanted = set(every if names is None else names)
+        if not wanted.issubset(every):
+            raise KeyError(f"firm_columns: no such columns: {sorted(wanted.difference(every))}")
+        columns: dict[str, np.ndarray | CodedColumn] = {name: make() for name, make in makers.items() if name in wanted}
+        if wanted.intersection([*support_names, "support_total_yuan"]):
+            support = [row[idx] for row in self.support_yuan]  # row views: 1-D indexing is faster
+            for name, column in zip(support_names, support, strict=True):
+                if name in wanted:
+                    columns[name] = column
+            if "support_total_yuan" in wanted:
+                columns["support_total_yuan"] = pairwise_row_sum(support)
+        if "helped" in wanted:
+            columns["helped"] = self.helped(idx)
+        if "helped_narrow" in wanted:
+            columns["helped_narrow"] = self.helped_narrow(idx)
         return columns
 
     def firm_table(self, month_labels: list[str], start_month: int) -> pd.DataFrame:

@@ -127,7 +127,9 @@ def execute_job(job: RunJob, shared: SharedDraws | None = None) -> RunOutcome:
     """
     started = time.perf_counter()
     try:
-        result = simulate(job.scenario, seed=job.seed, scale=job.scale, shared=shared)
+        # a metrics-only job without extra measures needs only the firm columns of the metrics
+        keep = () if not job.tables and not job.measures else None
+        result = simulate(job.scenario, seed=job.seed, scale=job.scale, shared=shared, firm_columns=keep)
         extra = compute(job.measures, result) if job.measures else None
         files = encode_run(job.scenario_name, job.replication, job.seed, result, extra_metrics=extra,
                            tables=job.tables)

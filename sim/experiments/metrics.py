@@ -173,6 +173,11 @@ def monthly_columns(records: list[dict[str, Any]], names: tuple[str, ...] | None
 
 METRIC_MONTHLY_COLUMNS = ("spend_total_yuan", "loans_disbursed", *COMMITMENT_COLUMNS)
 """Monthly columns :func:`headline_metrics` reads."""
+METRIC_FIRM_COLUMNS = (
+    "censored", "lifetime_months", "employees", "loan", "loan_defaulted", "helped", "helped_narrow",
+    "founder_type", "little_giant",
+)
+"""Firm-table columns :func:`headline_metrics` reads."""
 
 
 def headline_metrics(

@@ -5,6 +5,7 @@ The CLI, batches, notebooks and sensitivity analysis all call this function.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -13,6 +14,7 @@ import numpy as np
 
 from sim.core.model import StartupEcosystem
 from sim.experiments.metrics import (
+    METRIC_FIRM_COLUMNS,
     METRIC_MONTHLY_COLUMNS,
     TARGET_COLUMNS,
     headline_metrics,
@@ -124,7 +126,7 @@ class SimulationResult:
 
 def simulate(
     scenario: Scenario, seed: int | np.random.SeedSequence | None = 0, scale: float = 1.0,
-    shared: SharedDraws | None = None,
+    shared: SharedDraws | None = None, firm_columns: Collection[str] | None = None,
 ) -> SimulationResult:
     """Run one replication of a scenario.
 
@@ -136,13 +138,17 @@ def simulate(
         shared: Draws shared by the runs of an integer ``seed`` (:class:`sim.core.shared_draws.SharedDraws`):
             a later run takes the firm shocks and founders an earlier one computed. Saves time
             when several scenarios run with one seed; the results are the same without it.
+        firm_columns: The firm-table columns to keep in the result (None: all of them). The
+            columns the metrics read (:data:`sim.experiments.metrics.METRIC_FIRM_COLUMNS`) are
+            always computed; a metrics-only batch run keeps just those.
 
     Returns:
         The run's tables, metrics and target attainment.
     """
     model = StartupEcosystem(scenario, seed=seed, scale=scale, shared=shared)
     model.run_model()
-    firms = model.population.firm_columns(model.month_labels, model.first_month)
+    names = None if firm_columns is None else {*firm_columns, *METRIC_FIRM_COLUMNS}
+    firms = model.population.firm_columns(model.month_labels, model.first_month, names)
     n_years = model.n_months / 12.0
     counts: dict = {}
     for programme in model.programmes:
