@@ -93,3 +93,18 @@ def test_disabled_programmes_pay_nothing():
         assert np.all(programme.expected_first_year_support_yuan(alive) == 0)
         assert programme.spent_this_month == 0.0
     assert firms.support_yuan.sum() == 0.0
+
+
+def test_a_programme_acts_on_the_hooks_its_class_overrides_and_only_when_enabled():
+    ctx, _, _ = tiny_world()
+    policy = Policy()
+    policy.training.enabled = True
+    policy.incubation.enabled = False
+    programmes = {p.name: p for p in build_programmes(ctx, policy)}
+    training, incubation = programmes["training"], programmes["incubation"]
+    assert training.acts("on_arrival") and training.acts("admit", "on_arrival")
+    assert not training.acts("admit") and not training.acts("pay_monthly", "end_month")
+    assert not incubation.acts("admit") and not incubation.acts("pay_monthly")  # overridden, but disabled
+    policy.incubation.enabled = True
+    incubation = next(p for p in build_programmes(ctx, policy) if p.name == "incubation")
+    assert incubation.acts("admit") and incubation.acts("pay_monthly") and not incubation.acts("on_arrival")

@@ -108,9 +108,22 @@ class StartupEcosystem(mesa.Model):
             if terms is not None:
                 self.bank.use_terms(terms)
             programme.connect_lender(self.bank)
+        # each hook is called only on the programmes that act on it (Programme.acts), in registry order
+        self._arriving = self._acting("on_arrival")
+        self._offering = self._acting("planned_first_year_support_yuan", "expected_first_year_support_yuan")
+        self._opening = self._acting("pay_at_opening")
+        self._admitting = self._acting("admit")
+        self._admission_paying = self._acting("pay_at_admission")
+        self._mentoring = self._acting("log_productivity_bonus")
+        self._emergency = self._acting("emergency_measures")
+        self._awarding = self._acting("annual_awards")
+        self._ending = self._acting("end_month")
+        self._recording = [p for p in self.programmes if type(p).monthly_record is not Programme.monthly_record]
         # monthly payments by phase (premises, rent, staff); per-person support summed the other way round
-        self._monthly_order = sorted(self.programmes, key=lambda p: p.monthly_phase)
-        self._per_person_order = sorted(self.programmes, key=lambda p: -p.monthly_phase)
+        self._monthly_order = sorted(self._acting("pay_monthly"), key=lambda p: p.monthly_phase)
+        self._per_person_order = sorted(
+            self._acting("per_person_support_yuan", "planned_per_person_support_yuan"), key=lambda p: -p.monthly_phase
+        )
         self.records: list[dict] = []
         self.high_tech_by_year: dict[int, int] = {}
         key = stream_key(streams["dynamics"])
@@ -121,6 +134,10 @@ class StartupEcosystem(mesa.Model):
         self._arrival_replay = None if shared is None else shared.arrivals(
             (self.scale, *self.population.founders_inputs()), (streams["arrivals"], streams["founders"])
         )
+
+    def _acting(self, *hooks: str) -> list[Programme]:
+        """The programmes that act on any of ``hooks`` (:meth:`Programme.acts`), in registry order."""
+        return [p for p in self.programmes if p.acts(*hooks)]
 
     def programme(self, name: str) -> Programme:
         """The programme of lever ``name``."""
@@ -144,18 +161,21 @@ class StartupEcosystem(mesa.Model):
         self.bank.start_month()
 
         new = self._arrive()
-        for programme in self.programmes:
+        for programme in self._arriving:
             programme.on_arrival(new)
         # founders plan on what each programme can be expected to pay of its nominal support
-        support = sum_given((p.planned_first_year_support_yuan(new) for p in self.programmes), new.size)
+        support = sum_given((p.planned_first_year_support_yuan(new) for p in self._offering), new.size)
         born = pop.register(new, support, self.clock.month, entry_factor=float(self.entry[t]))
         self.bank.lend_to_new_firms(born)
-        for programme in self.programmes:
+        for programme in self._opening:
             programme.pay_at_opening(born)
 
         alive = np.flatnonzero(pop.alive[: pop.n])
-        admitted = np.concatenate([p.admit(alive) for p in self.programmes])
-        for programme in self.programmes:
+        if len(self._admitting) == 1:  # the usual case: incubation only (no copy by concatenation)
+            admitted = self._admitting[0].admit(alive)
+        else:
+            admitted = np.concatenate([p.admit(alive) for p in self._admitting] or [alive[:0]])
+        for programme in self._admission_paying:
             programme.pay_at_admission(admitted)
 
         draws = self._monthly_draws(alive)
@@ -176,7 +196,7 @@ class StartupEcosystem(mesa.Model):
             survivors, draws[HIRE_ROW][staying], per_person_support[staying], factor, demand,
             employees=account.employees[staying], cash_yuan=account.cash_yuan[staying],
         )
-        awarding = [p for p in self.programmes if p.awards_due()]
+        awarding = [p for p in self._awarding if p.awards_due()]
         if awarding:  # the survivors' expected revenue only in a month with awards
             expected_revenue = factor * demand * pop.staff_power(staff)
             for programme in awarding:
@@ -186,7 +206,7 @@ class StartupEcosystem(mesa.Model):
             survivors, self.clock.month, staff
         )
         pop.mark_little_giants(survivors, self.clock.month, staff)
-        for programme in self.programmes:
+        for programme in self._ending:
             programme.end_month()
         self._record(new.size, born.size, exits.size, survivors.size, int(staff.sum()))
         if t + 1 >= self.n_months:
@@ -249,7 +269,7 @@ class StartupEcosystem(mesa.Model):
         """
         pop = self.population
         bonus = 0.0
-        for programme in self.programmes:
+        for programme in self._mentoring:
             gain = programme.log_productivity_bonus(alive)
             if gain is not None:
                 bonus = bonus + gain
@@ -264,7 +284,7 @@ class StartupEcosystem(mesa.Model):
         pop.close_account(account, support, interest, principal)
         if self.clock.in_relief:
             monthly_cost = account.monthly_cost_yuan
-            for programme in self.programmes:
+            for programme in self._emergency:
                 programme.emergency_measures(alive, monthly_cost)
         return account
 
@@ -289,7 +309,7 @@ class StartupEcosystem(mesa.Model):
             "active_firms": active,
             "jobs": jobs,
         }
-        for programme in self.programmes:
+        for programme in self._recording:
             row.update(programme.monthly_record())
         row.update({
             "demand_index": float(self.demand[self.clock.t].mean()),

@@ -112,6 +112,17 @@ class Programme(mesa.Agent):
         self._account_memo = (weakref.ref(account), value)
         return value
 
+    def acts(self, *hooks: str) -> bool:
+        """Whether any of the hooks named ``hooks`` may do anything: the programme is enabled and its
+        class overrides the hook.
+
+        :class:`Programme`'s own hooks do nothing, and neither do a disabled programme's (whatever
+        its class overrides), so the model calls each hook only on the programmes that act on it
+        (``enabled`` is fixed when the model is built). :meth:`start_month` and
+        :meth:`monthly_record` are called on every programme.
+        """
+        return self.enabled and any(getattr(type(self), hook) is not getattr(Programme, hook) for hook in hooks)
+
     @classmethod
     def from_policy(cls, ctx: Context, policy: Any) -> Programme:
         """Build from the scenario's whole ``policy`` section (override to pass what else it needs)."""
