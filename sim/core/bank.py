@@ -146,7 +146,7 @@ class Bank(mesa.Agent):
 
     def start_month(self) -> None:
         """Reset this month's flows."""
-        self.month_flows = {k: 0.0 for k in self.totals}
+        self.month_flows = dict.fromkeys(self.totals, 0.0)
 
     def _add(self, key: str, value: float) -> None:
         self.totals[key] += value

@@ -90,6 +90,7 @@ class StartupEcosystem(mesa.Model):
         self.month_labels = month_range(scenario.period.start, scenario.period.end)
         self.clock = Clock(month=self.first_month, t=0)
         self.demand = demand_index(scenario, self.first_month, self.n_months)
+        self._mean_demand = [float(sectors.mean()) for sectors in self.demand]  # each month's record
         # months in which every sector sees the same demand (outside shocks): no lookup by sector
         self._demand_alike = (self.demand == self.demand[:, :1]).all(axis=1).tolist()
         self.relief = relief_months(scenario, self.first_month, self.n_months)
@@ -312,7 +313,7 @@ class StartupEcosystem(mesa.Model):
         for programme in self._recording:
             row.update(programme.monthly_record())
         row.update({
-            "demand_index": float(self.demand[self.clock.t].mean()),
+            "demand_index": self._mean_demand[self.clock.t],
             "loans_disbursed": int(flows["disbursed_count"]),
             "loans_disbursed_yuan": flows["disbursed_yuan"],
             "loans_repaid_yuan": flows["repaid_yuan"],
@@ -320,11 +321,12 @@ class StartupEcosystem(mesa.Model):
             "loans_defaulted_yuan": flows["defaulted_yuan"],
             "loans_outstanding_yuan": self.bank.outstanding_yuan(),
         })
-        total = 0.0
+        total, contracts = 0.0, 0
         for programme in self.programmes:
             row[f"spend_{programme.name}_yuan"] = programme.spent_this_month
             total += programme.spent_this_month
+            contracts += programme.contract_spent_this_month
         row["spend_total_yuan"] = total
         # of which contracts outside the annual budgets (guarantee payouts, the 2022 rent waiver)
-        row["spend_contracts_yuan"] = sum(p.contract_spent_this_month for p in self.programmes)
+        row["spend_contracts_yuan"] = contracts
         self.records.append(row)

@@ -223,7 +223,7 @@ class IncubationProgramme(Programme):
 
     def tenants_count(self) -> int:
         """Firms incubated now (none without the programme)."""
-        return int(self.firms.tenants().size) if self.enabled else 0
+        return int(np.count_nonzero(self.firms.incubated[: self.firms.n])) if self.enabled else 0
 
 
 def best_first(candidates: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
