@@ -266,6 +266,25 @@ def test_the_months_productivity_and_revenue_move_with_each_of_their_own_shocks(
     np.testing.assert_array_equal(account.exit_draw, shocks[3])
 
 
+def test_free_slots_are_set_ahead_in_chunks_and_written_slots_are_never_set_again():
+    """New slots start NOT_SET whether or not an earlier month's chunk reached them, also after the
+    arrays grow; what the slots of earlier arrivals hold stays."""
+    firms = population(3)
+    firms.employees[:3] = 4
+    first_capacity = firms.capacity
+    for month in range(40):  # more than the capacity: several chunks and one growth
+        new = firms.arrive(MONTH + month, np.full((first_capacity // 24, N_UNIFORMS), 0.5))
+        for name in ("start_month", "employees", "loan_month", "grant_type"):
+            assert (getattr(firms, name)[new] == NOT_SET).all(), (month, name)
+        assert not firms.loss_months[new].any() and (firms.first_support_by_programme[:, new] == NOT_SET).all()
+        firms.employees[new] = 4  # as if each arrival registered
+        firms.loss_months[new] = 2
+        firms.first_support_by_programme[0, new] = MONTH
+    assert firms.capacity > first_capacity
+    assert (firms.employees[: firms.n] == 4).all() and (firms.loss_months[3 : firms.n] == 2).all()
+    assert (firms.first_support_by_programme[0, 3 : firms.n] == MONTH).all()
+
+
 def test_new_founders_start_with_unset_integer_columns_also_beyond_the_first_capacity():
     """Integer columns are written on arrival, not at allocation: every new slot starts NOT_SET (the run
     of losses at 0, no programme's first month), before and after the arrays grow, and growing keeps

@@ -43,6 +43,10 @@ NARROW_HELP_PROGRAMMES = ("training", "incubation", "startup_subsidies")
 """Programmes whose support counts in the narrow reading of "helped to start a business" (start-up
 services; with guaranteed or subsidised start-up loans, see :meth:`FirmArrays.helped_narrow`)."""
 EXIT_CASH_OUT, EXIT_VOLUNTARY, EXIT_NON_ECONOMIC = 0, 1, 2
+CLEAR_CHUNKS = 16
+"""The integer columns of free slots are set to NOT_SET a sixteenth of the capacity at a time, just
+ahead of the arrivals (a numerical convenience: a few numpy calls a run instead of some every month,
+while pages far beyond the last slot stay untouched)."""
 STAFF_TABLE_MAX = 1_000_000
 """Largest staff count + 1 kept in the ``staff ** returns_to_scale`` lookup table (8 MB); larger
 counts are computed directly (a numerical limit, not a behavioural one)."""
@@ -114,7 +118,7 @@ class FirmArrays:
     """Array state of all founders and firms in one run (see :class:`sim.core.firms.FirmPopulation`).
 
     Attributes are numpy arrays of length ``capacity``; only the first ``n`` slots are in use (the
-    integer columns are not even set beyond them).
+    integer columns are set only a little beyond them, :meth:`_clear`).
     Money in yuan, time in absolute months (see :mod:`sim.calendar`).
     """
 
@@ -130,6 +134,7 @@ class FirmArrays:
         "grant_month", "loan_month", "first_support_month", "little_giant_month",
     )
     _INT8 = ("founder_type", "sector", "exit_reason", "grant_type")
+    _cleared = 0  # slots before this one have their integer columns set (:meth:`_clear`)
     _BOOL = (
         "has_collateral", "trained", "registered", "alive", "incubated", "ever_incubated",
         "loan_guaranteed", "loan_subsidised", "loan_defaulted", "emergency_loan",
@@ -196,13 +201,22 @@ class FirmArrays:
         first[:, : self.n] = self.first_support_by_programme[:, : self.n]
         self.first_support_by_programme = first
         self.capacity = new_capacity
+        self._cleared = self.n  # the new arrays' free slots are not set yet
 
     def _clear(self, new: slice) -> None:
-        """Set the integer columns of the new slots ``new`` to NOT_SET (the run of losses to 0)."""
+        """Make the integer columns of the new slots ``new`` NOT_SET (the run of losses 0).
+
+        Free slots are set a chunk at a time (:data:`CLEAR_CHUNKS`), from the first one not set yet,
+        so most months' slots were set before; slots written once are never set again.
+        """
+        if new.stop <= self._cleared:
+            return
+        chunk = slice(self._cleared, min(self.capacity, max(new.stop, self._cleared + self.capacity // CLEAR_CHUNKS)))
         for name in self._INT + self._INT8:
-            getattr(self, name)[new] = NOT_SET
-        self.loss_months[new] = 0
-        self.first_support_by_programme[:, new] = NOT_SET
+            getattr(self, name)[chunk] = NOT_SET
+        self.loss_months[chunk] = 0
+        self.first_support_by_programme[:, chunk] = NOT_SET
+        self._cleared = chunk.stop
 
     def arrive(self, month: int, uniforms: np.ndarray) -> np.ndarray:
         """Add nascent founders described by a block of uniforms.
