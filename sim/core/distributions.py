@@ -51,21 +51,24 @@ _FAR_DEN = (
 )
 _CENTRAL_SHIFT = CENTRAL_HALF_WIDTH**2  # 0.180625
 _NEAR_SHIFT = 1.6  # AS241's centring of the near tail
-# numerator and denominator side by side: column k holds both coefficients of power 7 - k
-_CENTRAL = np.array([_CENTRAL_NUM, _CENTRAL_DEN])
-_NEAR = np.array([_NEAR_NUM, _NEAR_DEN])
-_FAR = np.array([_FAR_NUM, _FAR_DEN])
+# numerator and denominator side by side: item k is the (2, 1) column of both coefficients of power 7 - k
+_CENTRAL = tuple(np.array([_CENTRAL_NUM, _CENTRAL_DEN]).T[:, :, None])
+_NEAR = tuple(np.array([_NEAR_NUM, _NEAR_DEN]).T[:, :, None])
+_FAR = tuple(np.array([_FAR_NUM, _FAR_DEN]).T[:, :, None])
 
 
-def _ratio(coefficients: np.ndarray, r: np.ndarray, numerator_factor: np.ndarray | None = None) -> np.ndarray:
+def _ratio(
+    coefficients: tuple[np.ndarray, ...], r: np.ndarray, numerator_factor: np.ndarray | None = None
+) -> np.ndarray:
     """Numerator (times ``numerator_factor``, if given) over denominator of AS241's rational
-    function with ``coefficients`` (rows: numerator, denominator; highest power first) at ``r``,
-    both polynomials by Horner's rule in one pass over a (2, n) array.
+    function with ``coefficients`` (columns of (numerator, denominator); highest power first) at
+    ``r``, both polynomials by Horner's rule in one pass over a (2, n) array.
     """
-    value = np.repeat(coefficients[:, :1], r.size, axis=1)
-    for k in range(1, coefficients.shape[1]):
+    value = coefficients[0] * r  # Horner's first step, (c0) r + c1, without a copy of c0 first
+    value += coefficients[1]
+    for column in coefficients[2:]:
         value *= r
-        value += coefficients[:, k : k + 1]
+        value += column
     if numerator_factor is not None:
         value[0] *= numerator_factor
     return value[0] / value[1]
