@@ -228,6 +228,8 @@ class Bank(mesa.Agent):
     ) -> None:
         """Book new loans; ``term_months``, ``guaranteed`` and ``subsidised`` are per loan (or one for all)."""
         keep = np.flatnonzero(amount > 0)
+        if keep.size == 0:  # no loans: nothing to book or count
+            return
         idx, amount = idx.take(keep), amount.take(keep)
         term = _per_loan(term_months, keep)
         guaranteed = _per_loan(guaranteed, keep, bool)
@@ -304,6 +306,8 @@ class Bank(mesa.Agent):
         """
         firms = self.ctx.firms
         owing = exiting[firms.loan_balance[exiting] > 0]
+        if owing.size == 0:  # nothing to settle or write off
+            return
         settled, paid_off = firms.settle_from_cash(owing)
         self._add("repaid_yuan", float(settled.sum()))
         self._add("repaid_count", paid_off.size)
