@@ -180,10 +180,11 @@ class RentReliefProgramme(Programme):
         idx = account.idx
         credited = np.zeros(idx.size)
         shares = self._shares(account)
-        waived = np.flatnonzero(shares.waived)
-        credited[waived] = self.pay_contract(idx[waived], account.rent_due_yuan[waived])
-        self.waived_this_month = float(credited[waived].sum())
-        self.waived_total_yuan += self.waived_this_month
+        if shares.waiver_months:  # no waiver in other months (the month's waived rent stays 0)
+            waived = np.flatnonzero(shares.waived)
+            credited[waived] = self.pay_contract(idx[waived], account.rent_due_yuan[waived])
+            self.waived_this_month = float(credited[waived].sum())
+            self.waived_total_yuan += self.waived_this_month
         # only the paying firms' rent is subsidised or cut; every other firm requests nothing
         paying = shares.paying
         rent_due = account.rent_due_yuan[paying]
