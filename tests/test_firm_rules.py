@@ -181,6 +181,19 @@ def factor_for(firms: FirmPopulation, target: float, planned_demand: float = 1.0
     return PERSON_YUAN / beta * target ** (1 - beta) / planned_demand
 
 
+def test_any_support_per_person_raises_the_planned_staff_by_the_elasticity_down_to_the_floor_on_the_net_cost():
+    """A growth-oriented firm planning 10 persons without support; support of 1 yuan, 5,800 yuan
+    (half a person's cost) and more than a person's cost (the net cost floored at 1 yuan)."""
+    firms = population(4)
+    support = np.array([0.0, 1.0, 0.5 * PERSON_YUAN, 2 * PERSON_YUAN])
+    factor = np.full(4, factor_for(firms, 10.0))
+    planned = firms.planned_staff(np.arange(4), factor, support)
+    net = np.maximum(PERSON_YUAN - support, 1.0)
+    np.testing.assert_allclose(planned, 10.0 * (net / PERSON_YUAN) ** firms.behaviour.labour_demand_elasticity,
+                               rtol=1e-12)
+    assert planned[0] < planned[1] < planned[2] < planned[3]  # even one yuan a month counts
+
+
 def test_hiring_and_shedding_close_a_share_of_the_gap_round_at_random_and_respect_cash_and_one_person():
     """Each firm isolates one rule; shares 0.5 (hiring) and 0.25 (shedding), a 2-month cash buffer."""
     firms = population(12, hiring_adjustment_share=0.5, shedding_adjustment_share=0.25, hiring_cash_buffer_months=2.0)

@@ -181,6 +181,9 @@ def test_runs_keeping_a_seeds_shocks_draw_what_a_run_alone_draws():
     # the later run takes the kept columns of 0, 3 and 7 and computes 2 and 9 (kept as well)
     np.testing.assert_array_equal(later.draws(more, MONTH), monthly_draws(later, more, MONTH))
     np.testing.assert_array_equal(first.draws(more[::-1], MONTH), monthly_draws(first, more[::-1], MONTH))
+    # the next month's shocks of the same slots are that month's, kept apart from this month's
+    np.testing.assert_array_equal(later.draws(more, MONTH + 1), monthly_draws(later, more, MONTH + 1))
+    np.testing.assert_array_equal(first.draws(few, MONTH + 1), monthly_draws(first, few, MONTH + 1))
     # past the memory limit the run computes its shocks itself, the same values
     limited = FirmShocks(key, KeptShocks(key, DRAW_ROWS, max_bytes=0))
     got = limited.draws(more, MONTH + 1)

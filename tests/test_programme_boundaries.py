@@ -192,6 +192,21 @@ def test_waiver_private_cut_and_subsidy_combine_per_firm_in_the_waiver_months():
     assert programme.spent_this_month == pytest.approx(2 * RENT * (1.0 + 0.15 + 0.25 + 0.3 + 0.3))
 
 
+def test_outside_the_waiver_months_tenants_of_state_owned_premises_get_the_subsidy_like_other_firms():
+    # a premises draw under the waiver share (0.3) and one over the private landlords' cut (0.51)
+    ctx, firms = world([{"staff": 2, "u_state_premises": 0.0}, {"staff": 2, "u_state_premises": 0.9}])
+    programme = relief(ctx)
+    programme.start_month()
+    assert not programme.waiver_in_force()
+    account = account_of(firms)
+    per_person = np.full(2, 0.3 * RENT)  # the subsidy only: nothing waived, nothing cut
+    np.testing.assert_allclose(programme.per_person_support_yuan(account), per_person)
+    np.testing.assert_allclose(programme.planned_per_person_support_yuan(account), per_person)
+    np.testing.assert_allclose(programme.pay_monthly(account), 2 * per_person)
+    assert programme.monthly_record() == {"rent_waived_yuan": 0.0}
+    assert programme.spent_this_month == pytest.approx(2 * 2 * 0.3 * RENT)
+
+
 def test_only_incubated_firms_under_the_age_limit_get_the_subsidy_planned_at_its_share_and_not_in_cash():
     # incubated at 23 and 24 months (the limit: under 24 months), and a young firm outside incubators
     ctx, firms = world([{"staff": 2, "age": 23}, {"staff": 2, "age": 24}, {"staff": 2, "age": 1}])
