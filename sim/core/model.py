@@ -119,7 +119,7 @@ class StartupEcosystem(mesa.Model):
         self._emergency = self._acting("emergency_measures")
         self._awarding = self._acting("annual_awards")
         self._ending = self._acting("end_month")
-        self._recording = [p for p in self.programmes if type(p).monthly_record is not Programme.monthly_record]
+        self._recording = [p for p in self.programmes if p.overrides("monthly_record")]
         # monthly payments by phase (premises, rent, staff); per-person support summed the other way round
         self._monthly_order = sorted(self._acting("pay_monthly"), key=lambda p: p.monthly_phase)
         self._per_person_order = sorted(

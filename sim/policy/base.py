@@ -121,7 +121,12 @@ class Programme(mesa.Agent):
         (``enabled`` is fixed when the model is built). :meth:`start_month` and
         :meth:`monthly_record` are called on every programme.
         """
-        return self.enabled and any(getattr(type(self), hook) is not getattr(Programme, hook) for hook in hooks)
+        return self.enabled and self.overrides(*hooks)
+
+    @classmethod
+    def overrides(cls, *hooks: str) -> bool:
+        """Whether the class overrides any of the :class:`Programme` hooks named ``hooks``."""
+        return any(getattr(cls, hook) is not getattr(Programme, hook) for hook in hooks)
 
     @classmethod
     def from_policy(cls, ctx: Context, policy: Any) -> Programme:
@@ -361,7 +366,7 @@ class Programme(mesa.Agent):
         survivors' expected revenue, and calls the hook, only then): by default whenever the
         programme has awards; a programme that awards once a year narrows it to its award month.
         """
-        return type(self).annual_awards is not Programme.annual_awards
+        return self.overrides("annual_awards")
 
     def annual_awards(self, survivors: np.ndarray, expected_revenue_yuan: np.ndarray) -> None:
         """Month's end, after exits and hiring: award grants (called when :meth:`awards_due`)."""
