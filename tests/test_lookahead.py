@@ -79,3 +79,37 @@ def test_founders_written_ahead_are_the_founders_added_in_their_month(monkeypatc
     assert ahead.n == pop.n
     for name in pop._FLOAT + pop._INT + pop._INT8 + pop._BOOL:
         assert (getattr(ahead, name)[: pop.n] == getattr(pop, name)[: pop.n]).all(), name
+
+
+def test_pieces_of_work_run_in_order_on_one_background_thread():
+    import threading
+
+    names = [lookahead.Ahead(lambda: threading.current_thread().name, name=f"piece {i}") for i in range(3)]
+    order: list[int] = []
+    pieces = [lookahead.Ahead(lambda i=i: order.append(i), name=f"ordered {i}") for i in range(5)]
+    for piece in pieces:
+        piece.result()
+    assert order == [0, 1, 2, 3, 4]
+    assert {piece.result() for piece in names} == {"look-ahead"}
+    assert threading.current_thread().name != "look-ahead"
+
+
+def _ahead_in_child(results) -> None:
+    results.put(lookahead.Ahead(lambda: 7, name="child").result())
+
+
+def test_a_forked_child_starts_its_own_background_thread():
+    """fork copies only the calling thread: a child waiting on the parent's thread would hang."""
+    import multiprocessing
+
+    assert lookahead.Ahead(lambda: 1, name="parent").result() == 1  # the parent's thread exists
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    child = context.Process(target=_ahead_in_child, args=(results,))
+    child.start()
+    child.join(timeout=30)
+    if child.is_alive():
+        child.kill()
+        pytest.fail("the child waited for a thread it does not have")
+    assert child.exitcode == 0
+    assert results.get(timeout=5) == 7
