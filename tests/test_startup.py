@@ -88,6 +88,23 @@ def test_model_loads_only_mesas_agent_and_model_and_the_rest_of_mesa_on_use():
     subprocess.run([sys.executable, "-c", script], check=True, cwd=ROOT)
 
 
+def test_mesas_model_logger_is_named_as_mesa_names_it_without_reading_the_stack():
+    # Mesa finds the calling module with inspect.stack(); the loader names the logger from the
+    # caller's globals instead, and leaves Mesa's own function in place for later imports
+    script = (
+        "import inspect, sys\n"
+        "calls = []\n"
+        "stack = inspect.stack\n"
+        "inspect.stack = lambda *a, **k: calls.append(1) or stack(*a, **k)\n"
+        "from sim.core.model import StartupEcosystem\n"
+        "assert calls == [], 'inspect.stack() was called'\n"
+        "assert sys.modules['mesa.model']._mesa_logger.name == 'MESA.mesa.model'\n"
+        "import mesa.mesa_logging as ml\n"
+        "assert ml.create_module_logger.__module__ == 'mesa.mesa_logging'\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, cwd=ROOT)
+
+
 def test_mesa_imported_first_is_left_alone():
     script = (
         "import mesa\n"

@@ -14,6 +14,11 @@ work as usual (the package's ``__path__`` is set). So code that uses the rest of
 when it uses it, and code that only builds and steps a model does not.
 
 If Mesa was already imported, the real package is returned unchanged.
+
+``mesa.model`` names its logger after itself with ``create_module_logger()``, which finds the
+calling module by ``inspect.stack()``: that reads the source lines of every frame on the stack
+(10-25 ms at start-up, deep inside the imports). While the two submodules are imported,
+:func:`_module_named_logger` gives the same logger (``MESA.mesa.model``) from the caller's module name.
 """
 
 from __future__ import annotations
@@ -22,10 +27,23 @@ import importlib
 import importlib.util
 import sys
 import threading
+from collections.abc import Callable
 from types import ModuleType
+from typing import Any
 
 _CORE = ("mesa.agent", "mesa.model")
 _lock = threading.RLock()
+
+
+def _module_named_logger(original: Callable[..., Any]) -> Callable[..., Any]:
+    """``create_module_logger`` that names a logger without a name after its caller's module
+    from the caller's globals (what Mesa's ``inspect.stack()`` finds, without reading sources).
+    """
+
+    def create_module_logger(name: str | None = None) -> Any:
+        return original(sys._getframe(1).f_globals["__name__"] if name is None else name)
+
+    return create_module_logger
 
 
 def load_mesa() -> ModuleType:
@@ -58,14 +76,20 @@ def load_mesa() -> ModuleType:
 
         module.__getattr__ = complete
         sys.modules["mesa"] = module
+        logging_module = importlib.import_module("mesa.mesa_logging")
+        original = logging_module.create_module_logger
+        logging_module.create_module_logger = _module_named_logger(original)
         try:
             for name in _CORE:
                 importlib.import_module(name)
         except BaseException:
             sys.modules.pop("mesa", None)
+            sys.modules.pop("mesa.mesa_logging", None)
             for name in _CORE:
                 sys.modules.pop(name, None)
             raise
+        finally:
+            logging_module.create_module_logger = original
         module.Agent = sys.modules["mesa.agent"].Agent
         module.Model = sys.modules["mesa.model"].Model
         return module
