@@ -88,19 +88,28 @@ def test_model_loads_only_mesas_agent_and_model_and_the_rest_of_mesa_on_use():
     subprocess.run([sys.executable, "-c", script], check=True, cwd=ROOT)
 
 
-def test_mesas_model_logger_is_named_as_mesa_names_it_without_reading_the_stack():
-    # Mesa finds the calling module with inspect.stack(); the loader names the logger from the
-    # caller's globals instead, and leaves Mesa's own function in place for later imports
+def test_mesas_logger_and_logged_methods_are_named_as_mesa_names_them_without_reading_sources():
+    # Mesa finds the calling module and class with inspect.stack() and inspect.getouterframes();
+    # the loader gives Mesa's logging the frames' own names instead, and gives it back inspect
     script = (
-        "import inspect, sys\n"
+        "import inspect, logging, sys\n"
         "calls = []\n"
-        "stack = inspect.stack\n"
-        "inspect.stack = lambda *a, **k: calls.append(1) or stack(*a, **k)\n"
+        "for name in ('stack', 'getouterframes', 'getmodule'):\n"
+        "    real = getattr(inspect, name)\n"
+        "    setattr(inspect, name, lambda *a, real=real, **k: calls.append(1) or real(*a, **k))\n"
         "from sim.core.model import StartupEcosystem\n"
-        "assert calls == [], 'inspect.stack() was called'\n"
-        "assert sys.modules['mesa.model']._mesa_logger.name == 'MESA.mesa.model'\n"
-        "import mesa.mesa_logging as ml\n"
-        "assert ml.create_module_logger.__module__ == 'mesa.mesa_logging'\n"
+        "assert calls == [], 'inspect read the stack'\n"
+        "import mesa.mesa_logging as ml, mesa.model\n"
+        "assert mesa.model._mesa_logger.name == 'MESA.mesa.model'\n"
+        "assert ml.inspect is inspect\n"
+        "seen = []\n"
+        "handler = logging.Handler()\n"
+        "handler.emit = lambda record: seen.append(record.getMessage())\n"
+        "logger = logging.getLogger('MESA.mesa.model')\n"
+        "logger.addHandler(handler)\n"
+        "logger.setLevel(logging.DEBUG)\n"
+        "mesa.model.Model(rng=1)\n"
+        "assert seen and seen[0].startswith('calling Model.__init__ with'), seen\n"
     )
     subprocess.run([sys.executable, "-c", script], check=True, cwd=ROOT)
 

@@ -15,35 +15,52 @@ when it uses it, and code that only builds and steps a model does not.
 
 If Mesa was already imported, the real package is returned unchanged.
 
-``mesa.model`` names its logger after itself with ``create_module_logger()``, which finds the
-calling module by ``inspect.stack()``: that reads the source lines of every frame on the stack
-(10-25 ms at start-up, deep inside the imports). While the two submodules are imported,
-:func:`_module_named_logger` gives the same logger (``MESA.mesa.model``) from the caller's module name.
+``mesa.model`` names its logger after itself (``create_module_logger()`` finds the calling module
+with ``inspect.stack()``) and names the class of a logged method (``method_logger`` uses
+``inspect.getouterframes``): both read the source lines of every frame on the stack, and look up
+the module of each frame of the import machinery, 124 M instructions (some 30 ms) deep inside the
+imports. While the two submodules are imported, Mesa's logging module sees :class:`_FrameNames`
+as its ``inspect``: the same module, names and frames, without reading sources.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
+import inspect
 import sys
 import threading
-from collections.abc import Callable
-from types import ModuleType
+from types import FrameType, ModuleType
 from typing import Any
 
 _CORE = ("mesa.agent", "mesa.model")
 _lock = threading.RLock()
 
 
-def _module_named_logger(original: Callable[..., Any]) -> Callable[..., Any]:
-    """``create_module_logger`` that names a logger without a name after its caller's module
-    from the caller's globals (what Mesa's ``inspect.stack()`` finds, without reading sources).
+class _FrameNames:
+    """What ``mesa.mesa_logging`` asks of ``inspect`` (the caller's frame, module and function
+    name), taken from the frames alone: no source line is read, no module searched for.
     """
 
-    def create_module_logger(name: str | None = None) -> Any:
-        return original(sys._getframe(1).f_globals["__name__"] if name is None else name)
+    @staticmethod
+    def currentframe() -> FrameType:
+        return sys._getframe(1)
 
-    return create_module_logger
+    @staticmethod
+    def getouterframes(frame: FrameType | None, context: int = 1) -> list[tuple[Any, ...]]:
+        frames = []
+        while frame is not None:
+            frames.append((frame, frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name, None, None))
+            frame = frame.f_back
+        return frames
+
+    @classmethod
+    def stack(cls, context: int = 1) -> list[tuple[Any, ...]]:
+        return cls.getouterframes(sys._getframe(1), context)
+
+    @staticmethod
+    def getmodule(frame: FrameType) -> ModuleType:
+        return sys.modules[frame.f_globals["__name__"]]
 
 
 def load_mesa() -> ModuleType:
@@ -77,8 +94,7 @@ def load_mesa() -> ModuleType:
         module.__getattr__ = complete
         sys.modules["mesa"] = module
         logging_module = importlib.import_module("mesa.mesa_logging")
-        original = logging_module.create_module_logger
-        logging_module.create_module_logger = _module_named_logger(original)
+        logging_module.inspect = _FrameNames
         try:
             for name in _CORE:
                 importlib.import_module(name)
@@ -89,7 +105,7 @@ def load_mesa() -> ModuleType:
                 sys.modules.pop(name, None)
             raise
         finally:
-            logging_module.create_module_logger = original
+            logging_module.inspect = inspect
         module.Agent = sys.modules["mesa.agent"].Agent
         module.Model = sys.modules["mesa.model"].Model
         return module
