@@ -169,3 +169,25 @@ def test_pyarrow_writers_give_the_tables_pandas_would_write():
     empty = pd.DataFrame([], columns=list(TARGET_COLUMNS)).assign(scenario="s", replication=3)
     reference = pa.Table.from_pandas(empty, preserve_index=False).replace_schema_metadata(None)
     assert rows_table([], TARGET_COLUMNS, {"scenario": "s", "replication": 3}).schema.equals(reference.schema)
+
+
+def test_parquet_files_read_back_equal_and_carry_no_column_statistics():
+    # nothing reads the statistics (one row group per file, read whole); they cost a quarter of
+    # the encoding
+    import io
+
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from sim.core.population import CodedColumn
+    from sim.io.arrow import arrow_table, parquet_bytes
+
+    months = CodedColumn(np.array([0, 1, -1]), ("2018-01", "2018-02"), ordered=True)
+    table = arrow_table({"firm_id": np.arange(3), "start_month": months, "cash_yuan": np.array([1.5, -2.0, 0.0])})
+    data = parquet_bytes(table)
+    metadata = pq.ParquetFile(io.BytesIO(data)).metadata
+    assert metadata.num_row_groups == 1
+    assert [metadata.row_group(0).column(i).is_stats_set for i in range(metadata.num_columns)] == [False] * 3
+    assert pq.read_table(io.BytesIO(data)).to_pylist() == table.to_pylist()
+    assert isinstance(table.column("start_month").type, pa.DictionaryType)

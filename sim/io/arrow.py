@@ -141,14 +141,17 @@ def parquet_bytes(table: pa.Table, compression: str = PARQUET_COMPRESSION) -> by
     Only the columns that are dictionaries already (months, categories) are dictionary-encoded:
     trying a dictionary for every number column cost a quarter of the encoding time (firm table at
     scale 16: 0.27 s against 0.19 s with zstd) and made the file larger, and the table reads back
-    equal either way.
+    equal either way. No column statistics (minimum, maximum, null count per column) are written:
+    nothing here reads them (each file is one row group, read whole), and they cost a quarter of the
+    encoding (firm table at scale 16: 122 ms with them, 93 ms without, snappy; those of the dictionary
+    columns alone cost 24 ms).
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     sink = pa.BufferOutputStream()
     dictionaries = [field.name for field in table.schema if pa.types.is_dictionary(field.type)]
-    pq.write_table(table, sink, compression=compression, use_dictionary=dictionaries)
+    pq.write_table(table, sink, compression=compression, use_dictionary=dictionaries, write_statistics=False)
     return sink.getvalue().to_pybytes()
 
 
