@@ -47,15 +47,16 @@ def test_a_run_with_the_look_ahead_equals_a_run_without(monkeypatch):
     started: list[str] = []
     start = lookahead.Ahead.__init__
 
-    def counted(self, work, name):
+    def counted(self, work, name, **worker):
         started.append(name)
-        start(self, work, name)
+        start(self, work, name, **worker)
 
     monkeypatch.setattr(lookahead.Ahead, "__init__", counted)
     ahead = simulate(scenario, seed=3, scale=0.5)
     assert len(ahead.monthly) == 24
-    # every month but the last prepares the next month's shocks and arrivals
-    assert sorted(set(started)) == ["arrivals-ahead", "firm-shocks-ahead"]
+    # every month but the last prepares the next month's shocks and arrivals; every month splits
+    # the firm rules in two halves
+    assert sorted(set(started)) == ["arrivals-ahead", "firm-shocks-ahead", "second half"]
     assert started.count("arrivals-ahead") == started.count("firm-shocks-ahead") == 23
     for name in ("monthly", "firms"):
         assert getattr(ahead, name).equals(getattr(without, name))
@@ -113,3 +114,72 @@ def test_a_forked_child_starts_its_own_background_thread():
         pytest.fail("the child waited for a thread it does not have")
     assert child.exitcode == 0
     assert results.get(timeout=5) == 7
+
+
+def test_two_halves_cover_the_items_once_the_second_in_the_background(monkeypatch):
+    import threading
+
+    calls: list[tuple[slice, str]] = []
+
+    def work(part: slice) -> None:
+        calls.append((part, threading.current_thread().name))
+
+    monkeypatch.setattr(lookahead.LOOKAHEAD, "enabled", False)
+    lookahead.in_two_halves(9, work)
+    assert calls == [(slice(0, 9), threading.current_thread().name)]
+    calls.clear()
+    monkeypatch.setattr(lookahead.LOOKAHEAD, "enabled", True)
+    monkeypatch.setattr(lookahead, "LOOKAHEAD_MIN_ITEMS", 10)
+    lookahead.in_two_halves(9, work)  # too few items for a thread
+    assert calls == [(slice(0, 9), threading.current_thread().name)]
+    calls.clear()
+    lookahead.in_two_halves(11, work)
+    assert sorted(calls, key=lambda call: call[0].start) == [
+        (slice(0, 5), threading.current_thread().name), (slice(5, 11), "second-half")]
+
+
+def test_an_error_in_either_half_reaches_the_caller_after_both_are_done(monkeypatch):
+    import threading
+
+    monkeypatch.setattr(lookahead.LOOKAHEAD, "enabled", True)
+    monkeypatch.setattr(lookahead, "LOOKAHEAD_MIN_ITEMS", 1)
+    second_done = threading.Event()
+
+    def failing_second(part: slice) -> None:
+        if part.start:
+            raise ValueError("second half failed")
+
+    with pytest.raises(ValueError, match="second half failed"):
+        lookahead.in_two_halves(4, failing_second)
+
+    def failing_first(part: slice) -> None:
+        if part.start == 0:
+            raise KeyError("first half failed")
+        second_done.wait(timeout=0.2)  # slower than the first half
+        second_done.set()
+
+    with pytest.raises(KeyError, match="first half failed"):
+        lookahead.in_two_halves(4, failing_first)
+    assert second_done.is_set()  # waited for: no half writes on after the call
+
+
+def test_the_look_ahead_gives_way_to_a_second_half_until_both_halves_are_done(monkeypatch):
+    monkeypatch.setattr(lookahead.LOOKAHEAD, "enabled", True)
+    monkeypatch.setattr(lookahead, "LOOKAHEAD_MIN_ITEMS", 1)
+    order: list[str] = []
+    pieces = []
+
+    def ahead_piece() -> None:
+        lookahead.give_way()
+        order.append("look-ahead")
+
+    def work(part: slice) -> None:
+        if part.start == 0:
+            pieces.append(lookahead.Ahead(ahead_piece, name="ahead while halves run"))
+            pieces[0]._done.wait(timeout=0.2)  # it may not pass give_way meanwhile
+        order.append(f"half {part.start}")
+
+    lookahead.in_two_halves(2, work)
+    pieces[0].result()
+    assert sorted(order[:2]) == ["half 0", "half 1"] and order[2:] == ["look-ahead"]
+    lookahead.give_way()  # free again

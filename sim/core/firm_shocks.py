@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.core.lookahead import LOOKAHEAD, Ahead
+from sim.core.lookahead import LOOKAHEAD, Ahead, give_way
 
 if TYPE_CHECKING:
     from sim.core.shared_draws import KeptShocks
@@ -194,6 +194,7 @@ class FirmShocks:
         h = np.empty(n, dtype=np.uint64)  # the firms' month hashes
         pairs, firms = [], []  # per block: (pair, firm) whose first point is outside the circle
         for start in range(0, n, BLOCK):
+            give_way()  # to a second half of the month's rules, when this runs ahead
             block = slice(start, min(start + BLOCK, n))
             hashes = h[block]
             self.slot_hashes(slots[block], out=hashes)

@@ -16,6 +16,7 @@ import numpy as np
 from sim.core.dealings import FirmDealings
 from sim.core.distributions import normal_quantile
 from sim.core.firm_shocks import SHOCK_ROWS as SHOCK_ROWS  # re-exported: the rows open_account takes
+from sim.core.lookahead import in_two_halves
 from sim.core.population import (
     EXIT_CASH_OUT,
     EXIT_NON_ECONOMIC,
@@ -178,8 +179,35 @@ class FirmPopulation(FirmDealings):
             month: Absolute month.
         """
         b = self.behaviour
+        n = alive.size
+        age = self.age_months(alive, month)  # once for all (memoised), sliced for the halves
+        account = MonthAccount(
+            idx=alive, employees=np.empty(n), revenue_factor=np.empty(n), demand=demand, revenue_yuan=np.empty(n),
+            wages_yuan=np.empty(n), rent_yuan=np.empty(n), fixed_yuan=b.fixed_cost_yuan_month,
+            rent_per_person_yuan=b.rent_yuan_per_workstation_month, exit_draw=shocks[3],
+            productivity_deviation=np.empty(n),
+        )
+        extra_is_array = isinstance(extra_log_productivity, np.ndarray)
+
+        def open_part(part: slice) -> None:
+            extra = extra_log_productivity[part] if extra_is_array else extra_log_productivity
+            self._open_account_part(alive[part], shocks[:, part], extra, demand[part], age[part], month, account, part)
+
+        in_two_halves(n, open_part)
+        return account
+
+    def _open_account_part(
+        self, alive: np.ndarray, shocks: np.ndarray, extra_log_productivity: np.ndarray | float,
+        demand: np.ndarray, age: np.ndarray, month: int, account: MonthAccount, part: slice,
+    ) -> None:
+        """:meth:`open_account` for the live firms ``alive`` (the ``part`` of the account's firms),
+        writing into that part of the account's arrays; each firm's numbers depend on its own
+        inputs alone (see :func:`sim.core.lookahead.in_two_halves`).
+        """
+        b = self.behaviour
         staff = self.employees[alive].astype(np.intp)  # intp: looked up in the tables without a cast each
-        employees = staff.astype(np.float64)
+        employees = account.employees[part]
+        employees[...] = staff  # the same conversion as staff.astype(np.float64)
         rho = self.monthly_persistence()
         drift_sd = self.drift_sd(staff)
         entry = self.log_quality_entry[alive]
@@ -195,7 +223,7 @@ class FirmPopulation(FirmDealings):
         term = np.multiply(drift_sd, shocks[2])
         permanent += term
         if b.mature_productivity_drift_annual > 0.0:
-            self.age_permanent_productivity(alive, permanent, month)
+            self.age_permanent_productivity(alive, permanent, month, age=age)
         log_quality = self.log_quality[alive]
         log_quality -= previous
         log_quality *= rho
@@ -207,21 +235,21 @@ class FirmPopulation(FirmDealings):
         noise = np.multiply(shocks[1], b.revenue_noise_sd, out=term)
         noise -= 0.5 * b.revenue_noise_sd**2
         np.exp(noise, out=noise)
-        factor = self.revenue_factor(alive, month, extra_log_productivity, log_quality=log_quality)
-        revenue = factor * demand
+        factor = self.revenue_factor(
+            alive, month, extra_log_productivity, log_quality=log_quality, age=age, out=account.revenue_factor[part]
+        )
+        revenue = np.multiply(factor, demand, out=account.revenue_yuan[part])
         revenue *= self.staff_power(staff)
         revenue *= noise
-        wages = employees * b.wage_yuan_month
+        wages = np.multiply(employees, b.wage_yuan_month, out=account.wages_yuan[part])
         wages *= 1 + b.social_insurance_rate
-        log_quality -= permanent  # now the deviation from the permanent level, for the exit forecast
-        return MonthAccount(
-            idx=alive, employees=employees, revenue_factor=factor, demand=demand, revenue_yuan=revenue,
-            wages_yuan=wages, rent_yuan=employees * b.rent_yuan_per_workstation_month,
-            fixed_yuan=b.fixed_cost_yuan_month, rent_per_person_yuan=b.rent_yuan_per_workstation_month,
-            exit_draw=shocks[3], productivity_deviation=log_quality,
-        )
+        np.multiply(employees, b.rent_yuan_per_workstation_month, out=account.rent_yuan[part])
+        # now the deviation from the permanent level, for the exit forecast
+        np.subtract(log_quality, permanent, out=account.productivity_deviation[part])
 
-    def age_permanent_productivity(self, alive: np.ndarray, permanent: np.ndarray, month: int) -> None:
+    def age_permanent_productivity(
+        self, alive: np.ndarray, permanent: np.ndarray, month: int, age: np.ndarray | None = None
+    ) -> None:
         """Lower the permanent log productivity of firms past their start-up years, in place.
 
         Firms at least :data:`START_UP_YEARS_MONTHS` old lose ``mature_productivity_drift_annual / 12``
@@ -233,8 +261,9 @@ class FirmPopulation(FirmDealings):
             alive: Live firms (sorted).
             permanent: Their permanent log productivity this month, aligned with ``alive`` (updated).
             month: Absolute month.
+            age: Their age in months if the caller has it (:meth:`age_months`).
         """
-        mature = self.age_months(alive, month) >= START_UP_YEARS_MONTHS
+        mature = (self.age_months(alive, month) if age is None else age) >= START_UP_YEARS_MONTHS
         permanent[mature] -= self.behaviour.mature_productivity_drift_annual / 12.0
 
     def drift_sd(self, staff: np.ndarray) -> np.ndarray:
@@ -254,8 +283,8 @@ class FirmPopulation(FirmDealings):
         top = int(staff.max()) + 1
         if top > STAFF_TABLE_MAX or int(staff.min()) < 0:
             return direct(staff)
-        self._drift_sd = self._table(self._drift_sd, top, direct)
-        return self._drift_sd[staff.astype(np.intp, copy=False)]  # intp: other indices are cast slowly
+        table = self._drift_sd = self._table(self._drift_sd, top, direct)  # the local one: halves may race
+        return table[staff.astype(np.intp, copy=False)]  # intp: other indices are cast slowly
 
     def close_account(
         self, account: MonthAccount, support_yuan: np.ndarray, interest_yuan: np.ndarray, principal_yuan: np.ndarray
@@ -263,18 +292,24 @@ class FirmPopulation(FirmDealings):
         """Book the month's profit (revenue - costs + support - interest), cash flow and run of losses
         (also kept on the account, :attr:`MonthAccount.loss_months`).
         """
-        alive = account.idx
-        profit = account.revenue_yuan - account.wages_yuan
-        profit -= account.rent_yuan
-        profit -= account.fixed_yuan
-        profit += support_yuan
-        profit -= interest_yuan
-        np.add.at(self.cash, alive, profit - principal_yuan)  # live firms are unique: the same as +=, faster
-        self.last_profit[alive] = profit
-        losses = self.loss_months[alive]
-        losses += 1
-        losses *= profit < 0  # a profitable month ends the run of losses
-        self.loss_months[alive] = losses
+        losses = np.empty(account.idx.size, dtype=self.loss_months.dtype)
+
+        def close_part(part: slice) -> None:
+            alive = account.idx[part]
+            profit = account.revenue_yuan[part] - account.wages_yuan[part]
+            profit -= account.rent_yuan[part]
+            profit -= account.fixed_yuan
+            profit += support_yuan[part]
+            profit -= interest_yuan[part]
+            np.add.at(self.cash, alive, profit - principal_yuan[part])  # live firms are unique: the same as +=, faster
+            self.last_profit[alive] = profit
+            # (mode "clip": the live slots are in range, and numpy gathers into ``out`` directly)
+            run = np.take(self.loss_months, alive, out=losses[part], mode="clip")
+            run += 1
+            run *= profit < 0  # a profitable month ends the run of losses
+            self.loss_months[alive] = run
+
+        in_two_halves(account.idx.size, close_part)  # each firm's numbers from its own alone
         account.loss_months = losses
 
     def monthly_persistence(self) -> float:
@@ -442,6 +477,30 @@ class FirmPopulation(FirmDealings):
         ``employees`` (float) and ``cash_yuan``: the firms' staff and cash if the caller has them
         (the month's account has), saving two gathers.
         """
+        staff = np.empty(idx.size, dtype=np.int32)
+        support_is_array = np.ndim(per_person_support) > 0
+        demand_is_array = np.ndim(demand) > 0
+
+        def part_of(values: np.ndarray | float | None, part: slice, is_array: bool = True):
+            return values[part] if is_array and values is not None else values
+
+        def hire_part(part: slice) -> None:
+            self._hire_and_shed_part(
+                idx[part], hire_u[part], part_of(per_person_support, part, support_is_array), revenue_factor[part],
+                part_of(demand, part, demand_is_array), part_of(employees, part), part_of(cash_yuan, part), staff[part],
+            )
+
+        in_two_halves(idx.size, hire_part)
+        return staff
+
+    def _hire_and_shed_part(
+        self, idx: np.ndarray, hire_u: np.ndarray, per_person_support: np.ndarray | float,
+        revenue_factor: np.ndarray, demand: np.ndarray | float, employees: np.ndarray | None,
+        cash_yuan: np.ndarray | None, staff: np.ndarray,
+    ) -> None:
+        """:meth:`hire_and_shed` for firms ``idx``, writing their new staff into ``staff``; each
+        firm's numbers depend on its own inputs alone (see :func:`sim.core.lookahead.in_two_halves`).
+        """
         b = self.behaviour
         if employees is None:
             employees = self.employees[idx].astype(np.float64)
@@ -478,12 +537,11 @@ class FirmPopulation(FirmDealings):
         hiring = np.flatnonzero(hires > 0)
         change[hiring] = hires[hiring]
         change += employees
-        staff = change.astype(np.int32)  # whole numbers: the same as adding int32 changes
+        staff[...] = change  # whole numbers: the same as change.astype(np.int32), or adding int32 changes
         self.employees[idx] = staff
         # only hiring firms can pass their peak (staff never exceeds it otherwise); ufunc.at: with each
         # slot once the same as a gather, maximum and scatter, faster
         np.maximum.at(self.peak_employees, idx[hiring], staff[hiring])
-        return staff
 
     def mark_high_tech(self, idx: np.ndarray, month: int, staff: np.ndarray | None = None) -> int:
         """Technology firms that reach the high-tech size and productivity this month.

@@ -372,8 +372,9 @@ class FirmArrays:
         top = int(staff.max()) + 1
         if top > STAFF_TABLE_MAX or int(staff.min()) < 0:
             return np.power(staff.astype(np.float64), beta)
-        self._staff_power = self._table(self._staff_power, top, lambda n: np.power(n.astype(np.float64), beta))
-        return self._staff_power[staff.astype(np.intp, copy=False)]  # intp: other indices are cast slowly
+        # the table in a local name: two halves (sim.core.lookahead.in_two_halves) may each extend it
+        table = self._staff_power = self._table(self._staff_power, top, lambda n: np.power(n.astype(np.float64), beta))
+        return table[staff.astype(np.intp, copy=False)]  # intp: other indices are cast slowly
 
     def ramp_share(self, age: np.ndarray) -> np.ndarray:
         """Share of full revenue a firm reaches ``age`` months after registration (table lookup)."""
@@ -381,29 +382,30 @@ class FirmArrays:
         gap, months = 1.0 - b.ramp_start_share, b.ramp_up_months
         if age.size == 0 or int(age.min()) < 0:
             return 1.0 - gap * np.exp(-age / months)
-        self._ramp = self._table(
+        table = self._ramp = self._table(  # the local one: halves may race
             self._ramp, int(age.max()) + 1, lambda n: 1.0 - gap * np.exp(-n.astype(age.dtype) / months)
         )
-        return self._ramp[age.astype(np.intp, copy=False)]  # intp: other indices are cast slowly
+        return table[age.astype(np.intp, copy=False)]  # intp: other indices are cast slowly
 
     def revenue_factor(
         self, idx: np.ndarray, month: int, extra_log_productivity: np.ndarray | float = 0.0,
-        log_quality: np.ndarray | None = None,
+        log_quality: np.ndarray | None = None, age: np.ndarray | None = None, out: np.ndarray | None = None,
     ):
         """Revenue of firms ``idx`` per unit of demand and of ``staff ** returns_to_scale`` (yuan/month).
 
         Revenue = factor x demand x staff^returns_to_scale; the factor holds the firm's
         productivity (quality, random walk, lasting boosts and ``extra_log_productivity``) and its
-        ramp-up since registration. ``log_quality``: the firms' log quality if the caller has it
-        (``self.log_quality[idx]``), saving a gather.
+        ramp-up since registration. ``log_quality`` and ``age``: the firms' log quality
+        (``self.log_quality[idx]``) and age in months if the caller has them, saving gathers;
+        ``out``: an array to write the factor into.
         """
-        ramp = self.ramp_share(self.age_months(idx, month))
+        ramp = self.ramp_share(self.age_months(idx, month) if age is None else age)
         log_quality = self.log_quality[idx] if log_quality is None else log_quality
         if self._boosted:
-            factor = log_quality + self.log_boost[idx]
+            factor = np.add(log_quality, self.log_boost[idx], out=out)
             factor += extra_log_productivity
         else:  # log_boost all zero: adding it changes no exponent (at most the sign of a zero)
-            factor = log_quality + extra_log_productivity
+            factor = np.add(log_quality, extra_log_productivity, out=out)
         np.exp(factor, out=factor)
         np.multiply(self.revenue_scale(), factor, out=factor)
         factor *= ramp
