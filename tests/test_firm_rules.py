@@ -316,3 +316,71 @@ def test_new_founders_start_with_unset_integer_columns_also_beyond_the_first_cap
         assert (getattr(firms, name)[new] == NOT_SET).all(), name
     assert (firms.first_support_by_programme[:, new] == NOT_SET).all()
     assert (firms.arrival_month[new] == MONTH).all() and (firms.initial_employees[new] >= 1).all()
+
+
+def test_ageing_the_permanent_level_finds_the_firms_age_itself_when_not_given():
+    """Only firms at least 60 months old lose the drift's monthly share, also when the caller does
+    not pass their age (the month's account does)."""
+    firms = population(3, mature_productivity_drift_annual=0.024)
+    idx = np.arange(3)
+    firms.start_month[idx] = MONTH - np.array([59, 60, 100])
+    permanent = np.array([0.1, 0.2, 0.3])
+    firms.age_permanent_productivity(idx, permanent, MONTH)
+    np.testing.assert_array_equal(permanent, [0.1, 0.2 - 0.002, 0.3 - 0.002])
+    given = np.array([0.1, 0.2, 0.3])
+    firms.age_permanent_productivity(idx, given, MONTH, age=firms.age_months(idx, MONTH))
+    np.testing.assert_array_equal(given, permanent)
+
+
+def test_one_support_for_all_firms_hires_as_that_support_for_each():
+    """``hire_and_shed`` takes one number of support per person for all firms as it takes an array."""
+    support = 0.5 * PERSON_YUAN
+    staff = {}
+    for name, given in (("number", support), ("array", np.full(3, support))):
+        firms = population(3)
+        firms.employees[:3] = [2, 6, 30]
+        factor = np.array([factor_for(firms, 12.0)] * 3)
+        staff[name] = firms.hire_and_shed(np.arange(3), np.full(3, 0.5), given, factor, 1.0).tolist()
+    assert staff["number"] == staff["array"]
+    assert staff["array"][0] > 2 and staff["array"][2] < 30  # the support moves both ways of the gap
+
+
+def test_the_months_rules_give_each_firm_the_same_numbers_in_two_halves_as_in_one(monkeypatch):
+    """The account's opening and closing and the hiring, run in two halves at once (forced on a tiny
+    population), give every firm the numbers of one run over all firms: per-firm gains, demand,
+    support, interest, repayments, staff and cash each sliced to the half."""
+    from sim.core import lookahead
+
+    n = 7  # halves of 3 and 4
+    idx = np.arange(n)
+    shocks = np.linspace(-1.5, 1.5, SHOCK_ROWS * n).reshape(SHOCK_ROWS, n)
+    extra = np.linspace(0.0, 0.06, n)
+    demand = np.linspace(0.7, 1.1, n)
+    support = np.linspace(0.0, 4_000.0, n)
+    interest, principal = np.linspace(0.0, 900.0, n), np.linspace(0.0, 2_000.0, n)
+    results = {}
+    for halves in (False, True):
+        monkeypatch.setattr(lookahead.LOOKAHEAD, "enabled", halves)
+        monkeypatch.setattr(lookahead, "LOOKAHEAD_MIN_ITEMS", 1)
+        firms = population(n, mature_productivity_drift_annual=0.024, revenue_noise_sd=0.3)
+        firms.employees[idx] = [1, 3, 8, 2, 40, 5, 12]
+        firms.start_month[idx] = MONTH - np.array([3, 80, 12, 61, 30, 100, 7])
+        firms.log_quality[idx] = np.linspace(-0.4, 0.8, n)
+        firms.cash[idx] = [5e4, 2e6, 1e4, 3e5, 8e6, 2e4, 1e6]
+        account = firms.open_account(idx, shocks, extra, demand, MONTH)
+        firms.close_account(account, support, interest, principal)
+        staff = firms.hire_and_shed(
+            idx, np.linspace(0.05, 0.95, n), support, account.revenue_factor, demand,
+            employees=account.employees, cash_yuan=firms.cash[idx],
+        )
+        results[halves] = {
+            "staff": staff, "loss_months": account.loss_months,
+            **{name: getattr(account, name) for name in (
+                "employees", "revenue_factor", "revenue_yuan", "wages_yuan", "rent_yuan", "productivity_deviation")},
+            **{f"firms.{name}": getattr(firms, name)[idx].copy() for name in (
+                "log_quality", "log_quality_permanent", "cash", "last_profit", "employees", "peak_employees")},
+        }
+    one, two = results[False], results[True]
+    for name, values in one.items():
+        np.testing.assert_array_equal(two[name], values, err_msg=name)
+    assert len(set(one["staff"] - one["employees"])) > 2  # firms hire, shed and stay
