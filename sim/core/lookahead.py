@@ -57,7 +57,8 @@ LOOKAHEAD = Lookahead()
 
 
 class _Worker:
-    """The process's one look-ahead thread, started on first use, taking work in submission order.
+    """A background thread of the process (one for the look-ahead, one for second halves),
+    started on first use, taking work in submission order.
 
     One thread that lives as long as the process, rather than a thread per piece of work: starting
     a thread waits until the new thread holds the interpreter lock, which the thread computing
