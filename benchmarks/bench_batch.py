@@ -65,6 +65,9 @@ def main() -> int:
     parser.add_argument("--out", help="keep the batch here (default: a temporary directory, removed)")
     parser.add_argument("--metrics-only", action="store_true", help="store metrics and targets only, no tables")
     args = parser.parse_args()
+    from sim.experiments.resources import machine_description
+
+    print(f"machine: {machine_description()}")
 
     from sim.experiments.batch import run_jobs
     from sim.experiments.jobs import batch_jobs, load_scenarios

@@ -77,6 +77,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement; the fastest is shown")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    from sim.experiments.resources import machine_description
+
+    print(f"machine: {machine_description()}")
     if args.child:
         print(json.dumps(one_run(args.scenario, args.scales[0], args.seed)))
         return

@@ -332,6 +332,9 @@ def main() -> int:
                         help="let our model compute next month's shocks and arrivals in a second thread (off: "
                              "both models do all their work in one thread, so CPU times compare the rules)")
     args = parser.parse_args()
+    from sim.experiments.resources import machine_description
+
+    print(f"machine: {machine_description()}")
     from sim.core.lookahead import LOOKAHEAD
 
     LOOKAHEAD.enabled = args.lookahead

@@ -85,6 +85,9 @@ def main() -> int:
     parser.add_argument("-n", "--repeat", type=int, default=5, help="runs per command (default 5)")
     parser.add_argument("--importtime", action="store_true", help="also list the slowest imports of `run`")
     args = parser.parse_args()
+    from sim.experiments.resources import machine_description
+
+    print(f"machine: {machine_description()}")
     with tempfile.TemporaryDirectory(prefix="bench_startup_") as tmp:
         cmds = commands(Path(tmp))
         print(f"{'command':<10} {'min s':>7} {'median s':>9} {'max s':>7} {'min cpu s':>10} {'goal s':>7}  "

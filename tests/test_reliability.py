@@ -447,3 +447,19 @@ def test_metrics_only_batch_verifies_and_compares(tmp_path, capsys):
     (out / "runs" / "putuo_baseline" / "r0000" / "metrics.parquet").write_bytes(b"x")
     code, _, err = cli(capsys, "compare", out)
     assert code == 2 and "putuo_baseline/r0000" in one_line_error(err)
+
+
+def test_the_machine_is_described_in_one_line_for_the_benchmarks(monkeypatch):
+    import platform
+
+    import numpy as np
+
+    from sim.experiments import resources
+
+    line = resources.machine_description()
+    assert "\n" not in line
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert f"{usable} processors usable" in line
+    assert f"Python {platform.python_version()}" in line and f"numpy {np.__version__}" in line
+    monkeypatch.setattr(os, "sysconf", lambda name: (_ for _ in ()).throw(ValueError(name)))
+    assert "GiB memory" not in resources.machine_description()  # left out when it cannot be read

@@ -96,6 +96,32 @@ def available_memory_bytes() -> float | None:
         return None
 
 
+def machine_description() -> str:
+    """The machine a benchmark ran on, in one line: processor model, processors this process may
+    use, total memory, operating system, Python and numpy versions (what the README records with
+    each figure). Parts that cannot be read are left out.
+    """
+    import platform
+
+    import numpy as np
+
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            model = next((line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")), model)
+    except OSError:
+        pass
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    parts = [model, f"{usable} processors usable"]
+    try:
+        parts.append(f"{os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') / 2**30:.0f} GiB memory")
+    except (AttributeError, ValueError, OSError):
+        pass
+    parts += [f"{platform.system()} {platform.release()}", f"Python {platform.python_version()}",
+              f"numpy {np.__version__}"]
+    return ", ".join(part for part in parts if part)
+
+
 def free_disk_bytes(path: Path) -> float | None:
     """Free space of the file system that holds ``path`` (or its nearest existing parent)."""
     probe = path.absolute()
@@ -208,6 +234,7 @@ __all__ = [
     "check_batch_resources",
     "check_run_resources",
     "free_disk_bytes",
+    "machine_description",
     "run_disk_bytes",
     "run_memory_bytes",
     "run_seconds",
