@@ -124,7 +124,7 @@ class Ahead(Generic[Result]):
 
     def result(self) -> Result:
         """The work's value once the thread is done (raises the work's error, if any)."""
-        self._done.wait()
+        self.wait()
         if self._error is not None:
             raise self._error
         return self._value  # type: ignore[return-value]
